@@ -1,0 +1,24 @@
+import type { User } from '@chat/protocol'
+
+/**
+ * Who is online in which room, across nodes, counted per connection so that a user with
+ * two tabs goes offline only when the last one leaves. Entries of a node that dies
+ * without saying goodbye expire (no ghosts).
+ */
+export interface Presence {
+  readonly kind: 'memory' | 'redis'
+  /** Records a connection in a room; true when it is the user's first there (→ "online"). */
+  add(room: string, user: User, connId: string): Promise<boolean>
+  /** Removes it; true when it was the user's last there (→ "offline"). */
+  remove(room: string, userId: string, connId: string): Promise<boolean>
+  online(room: string): Promise<User[]>
+  close(): Promise<void>
+}
+
+/** Counters with a window, for rate and connection limits that hold across nodes. */
+export interface RateLimiter {
+  readonly kind: 'memory' | 'redis'
+  /** Counts one hit for key; false when the key already had `limit` hits in the window. */
+  hit(key: string, limit: number, windowMs: number): Promise<boolean>
+  close(): Promise<void>
+}

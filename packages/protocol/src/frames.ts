@@ -1,0 +1,80 @@
+import type { ErrorCode } from './codes'
+import type { Message, MessageBody, MessageKind, PresenceStatus, RoomInfo, User } from './model'
+
+export type RequestId = string | number
+
+export const ClientFrameType = {
+  Hello: 'hello',
+  Join: 'join',
+  Leave: 'leave',
+  Send: 'send',
+  History: 'history',
+  Typing: 'typing',
+  Read: 'read',
+  Recall: 'recall',
+  Ping: 'ping',
+} as const
+export type ClientFrameType = (typeof ClientFrameType)[keyof typeof ClientFrameType]
+
+export const ServerFrameType = {
+  Welcome: 'welcome',
+  Joined: 'joined',
+  Left: 'left',
+  Ack: 'ack',
+  History: 'history',
+  Typing: 'typing',
+  Read: 'read',
+  Recalled: 'recalled',
+  Pong: 'pong',
+  Message: 'message',
+  Presence: 'presence',
+  Kicked: 'kicked',
+  Error: 'error',
+} as const
+export type ServerFrameType = (typeof ServerFrameType)[keyof typeof ServerFrameType]
+
+interface Req { id?: RequestId }
+
+export interface HelloFrame extends Req { type: 'hello'; token: string; resume?: Record<string, number> }
+export interface JoinFrame extends Req { type: 'join'; room: string; after?: number }
+export interface LeaveFrame extends Req { type: 'leave'; room: string }
+export interface SendFrame extends Req { type: 'send'; room: string; cid: string; kind: MessageKind; body: MessageBody }
+export interface HistoryFrame extends Req { type: 'history'; room: string; before?: number; after?: number; limit: number }
+export interface TypingFrame extends Req { type: 'typing'; room: string }
+export interface ReadFrame extends Req { type: 'read'; room: string; seq: number }
+export interface RecallFrame extends Req { type: 'recall'; room: string; seq: number }
+export interface PingFrame extends Req { type: 'ping' }
+
+export type ClientFrame =
+  | HelloFrame | JoinFrame | LeaveFrame | SendFrame | HistoryFrame
+  | TypingFrame | ReadFrame | RecallFrame | PingFrame
+
+export interface WelcomeFrame extends Req { type: 'welcome'; user: User; node: string; heartbeat: number }
+export interface JoinedFrame extends Req {
+  type: 'joined'; room: RoomInfo; lastSeq: number; online: User[]; messages: Message[]; more: boolean
+}
+export interface LeftFrame extends Req { type: 'left'; room: string }
+export interface AckFrame extends Req { type: 'ack'; room: string; cid: string; seq: number; ts: number }
+export interface HistoryReplyFrame extends Req { type: 'history'; room: string; messages: Message[]; more: boolean }
+export interface TypingPush { type: 'typing'; room: string; user: User }
+export interface ReadPush { type: 'read'; room: string; user: string; seq: number }
+export interface RecalledFrame extends Req { type: 'recalled'; room: string; seq: number; by: string }
+export interface PongFrame extends Req { type: 'pong'; ts: number }
+export interface MessagePush { type: 'message'; room: string; msg: Message }
+export interface PresencePush { type: 'presence'; room: string; user: User; status: PresenceStatus }
+export interface KickedPush { type: 'kicked'; room: string }
+export interface ErrorFrame extends Req { type: 'error'; code: ErrorCode; message: string }
+
+export type ServerFrame =
+  | WelcomeFrame | JoinedFrame | LeftFrame | AckFrame | HistoryReplyFrame | TypingPush
+  | ReadPush | RecalledFrame | PongFrame | MessagePush | PresencePush | KickedPush | ErrorFrame
+
+/** Body of the HTTP error responses: `{"error": code, "message": text}`. */
+export interface HttpError { error: ErrorCode; message: string }
+
+export interface LoginResponse { token: string; user: User }
+export interface SendResult { room: string; cid: string; seq: number; ts: number }
+export interface HistoryPage { messages: Message[]; more: boolean }
+export interface UploadResult { url: string; width: number; height: number }
+
+export type { MessageBody as Body }

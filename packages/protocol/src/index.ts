@@ -1,0 +1,7 @@
+export * from './codes'
+export * from './limits'
+export * from './model'
+export * from './frames'
+export * from './text'
+export * from './body'
+export * from './decode'

@@ -1,0 +1,29 @@
+// Limits written in the contract. Server-side knobs that the contract leaves open live in
+// the server's config, not here.
+
+export const Limits = {
+  /** Largest WebSocket frame in bytes; a larger one closes the socket with 1009. */
+  frameBytes: 64 * 1024,
+  /** Characters (code points, after trimming) of a text, question or answer. */
+  textMax: 4000,
+  nameMax: 32,
+  requestIdMax: 64,
+  historyDefault: 30,
+  historyMax: 100,
+  /** Messages a `join` with `after` returns at most. */
+  joinAfterMax: 200,
+  /** Messages a `join` without `after` returns. */
+  joinLatest: 30,
+  flowerMax: 99,
+  recallWindowMs: 2 * 60 * 1000,
+  helloTimeoutMs: 10_000,
+  heartbeatMs: 25_000,
+  uploadBytes: 5 * 1024 * 1024,
+  urlMax: 2048,
+} as const
+
+export const CID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/
+export const GROUP_ROOM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+/** User ids are server-made (`u_` + base62), but any id-safe string is accepted in a dm id. */
+export const USER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+export const UPLOAD_URL_PATTERN = /^\/uploads\/[A-Za-z0-9_-]{1,128}\.(jpg|png|gif|webp)$/
