@@ -9,12 +9,15 @@ export class MemoryBroker implements Broker {
   readonly kind = 'memory' as const
   private handlers: BrokerHandlers | null = null
   private readonly channels = new Set<string>()
+  private closed = false
 
   async start(handlers: BrokerHandlers): Promise<void> {
+    if (this.closed) throw new Error('broker is closed')
     this.handlers = handlers
   }
 
   async publish(channel: string, data: string): Promise<void> {
+    if (this.closed) throw new Error('broker is closed')
     if (!this.channels.has(channel)) return
     queueMicrotask(() => {
       if (this.channels.has(channel)) this.handlers?.onMessage(channel, data)
@@ -22,6 +25,7 @@ export class MemoryBroker implements Broker {
   }
 
   async subscribe(channel: string): Promise<void> {
+    if (this.closed) throw new Error('broker is closed')
     this.channels.add(channel)
   }
 
@@ -30,10 +34,11 @@ export class MemoryBroker implements Broker {
   }
 
   healthy(): boolean {
-    return true
+    return !this.closed
   }
 
   async close(): Promise<void> {
+    this.closed = true
     this.channels.clear()
     this.handlers = null
   }

@@ -20,7 +20,7 @@ export interface Broker {
   publish(channel: string, data: string): Promise<void>
   subscribe(channel: string): Promise<void>
   unsubscribe(channel: string): Promise<void>
-  /** Whether the link is up (always true in memory); /readyz reports it. */
+  /** Whether the link is up (in memory: until closed); /readyz reports it. */
   healthy(): boolean
   close(): Promise<void>
 }

@@ -1,5 +1,5 @@
 import type { User } from '@chat/protocol'
-import type { Presence, RateLimiter } from './types'
+import type { Presence, PresenceGone, RateLimiter } from './types'
 
 /** room → userId → (user, the connection ids that hold it online). */
 export class MemoryPresence implements Presence {
@@ -31,6 +31,10 @@ export class MemoryPresence implements Presence {
 
   async online(room: string): Promise<User[]> {
     return [...(this.rooms.get(room)?.values() ?? [])].map((e) => e.user)
+  }
+
+  async reap(): Promise<PresenceGone[]> {
+    return []
   }
 
   async close(): Promise<void> {

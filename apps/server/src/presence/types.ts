@@ -12,7 +12,19 @@ export interface Presence {
   /** Removes it; true when it was the user's last there (→ "offline"). */
   remove(room: string, userId: string, connId: string): Promise<boolean>
   online(room: string): Promise<User[]>
+  /**
+   * Removes the entries of nodes that died without saying goodbye (kill -9, lost host) and
+   * returns the users who thereby went offline, one pair per room, so the caller can push
+   * their `offline` presence. Each removal is reported once across all nodes, so every node
+   * may call this on a timer. Always [] in memory (one process has no other nodes).
+   */
+  reap(): Promise<PresenceGone[]>
   close(): Promise<void>
+}
+
+export interface PresenceGone {
+  room: string
+  user: User
 }
 
 /** Counters with a window, for rate and connection limits that hold across nodes. */

@@ -64,6 +64,7 @@ export interface Store {
   ping(): Promise<void>
   close(): Promise<void>
 
+  /** With an openid already stored (two first logins raced), returns that user instead. */
   createUser(u: { id: string; name: string; avatar: string | null; openid?: string | null; ts: number }): Promise<UserRecord>
   getUser(id: string): Promise<UserRecord | null>
   getUsers(ids: string[]): Promise<UserRecord[]>
@@ -86,6 +87,7 @@ export interface Store {
   setRole(roomId: string, userId: string, role: Role): Promise<void>
   setMutedUntil(roomId: string, userId: string, until: number | null): Promise<void>
   /** Raises the read mark (never lowers it). */
+  // A mark past the room's lastSeq is stored as lastSeq (a bogus mark would hide later messages).
   setReadSeq(roomId: string, userId: string, seq: number): Promise<void>
   /** Kick bans outlive membership: join is refused until `until`. */
   setKickedUntil(roomId: string, userId: string, until: number | null): Promise<void>
@@ -102,6 +104,7 @@ export interface Store {
   recallMessage(room: string, seq: number): Promise<boolean>
 
   audit(e: AuditEntry): Promise<void>
+  /** Newest first; roomId null lists every room's entries and the roomless ones. */
   listAudit(roomId: string | null, limit: number): Promise<AuditEntry[]>
 }
 

@@ -1,0 +1,22 @@
+// The server address: one `http(s)://` base; the socket URL is derived from it so H5 and
+// mini-program builds never drift apart.
+
+/** Normalises a base URL; throws on anything that is not http(s). */
+export function normalizeBase(raw: string): string {
+  const s = raw.trim().replace(/\/+$/, '')
+  if (!/^https?:\/\/[^/\s]+(\/[^\s]*)?$/i.test(s)) throw new Error(`server url must be an http(s):// base, got ${JSON.stringify(raw)}`)
+  return s
+}
+
+export function socketUrl(base: string): string {
+  return normalizeBase(base).replace(/^http/i, 'ws') + '/ws'
+}
+
+export function apiUrl(base: string, path: string): string {
+  return normalizeBase(base) + path
+}
+
+/** Makes an upload path (`/uploads/x.png`) absolute; the contract keeps urls server-relative. */
+export function assetUrl(base: string, url: string): string {
+  return url.startsWith('/') ? normalizeBase(base) + url : url
+}

@@ -1,0 +1,58 @@
+// The app-level façade pages talk to: boot from storage, log in and out, app lifecycle
+// (show/hide/network) and throttled typing. The other stores do the work.
+import { defineStore, getActivePinia } from 'pinia'
+import { ref } from 'vue'
+import { useConnectionStore } from './connection'
+import { useMessagesStore } from './messages'
+import { useRoomsStore } from './rooms'
+import { useSessionStore } from './session'
+
+export const TYPING_EVERY_MS = 3000
+
+export const useChatStore = defineStore('chat', () => {
+  const session = useSessionStore()
+  const lastTyping = new Map<string, number>()
+  const booted = ref(false)
+
+  /** Creates the stores (so they listen before the first frame) and connects when logged in. */
+  function boot(): boolean {
+    useMessagesStore()
+    useRoomsStore()
+    booted.value = true
+    if (!session.token && !session.restore()) return false
+    useConnectionStore().start()
+    void session.verify()
+    return true
+  }
+
+  async function login(name: string, avatar?: string | null): Promise<void> {
+    await session.loginAuto(name, avatar)
+    boot()
+  }
+
+  /** Forgets the user and everything loaded for them; fresh stores on the next login. */
+  function logout(): void {
+    useConnectionStore().stop()
+    session.logout()
+    const pinia = getActivePinia()
+    for (const use of [useMessagesStore, useRoomsStore, useConnectionStore]) {
+      const s = use()
+      s.$dispose()
+      if (pinia) delete pinia.state.value[s.$id]
+    }
+    booted.value = false
+  }
+
+  const onShow = () => session.token && useConnectionStore().wake()
+  const onHide = () => useConnectionStore().sleep()
+  const onNetwork = (connected: boolean) => connected && onShow()
+
+  /** At most one `typing` frame per room every few seconds. */
+  function typing(room: string): void {
+    const now = Date.now()
+    if (now - (lastTyping.get(room) ?? 0) < TYPING_EVERY_MS) return
+    if (useConnectionStore().conn.send({ type: 'typing', room })) lastTyping.set(room, now)
+  }
+
+  return { booted, boot, login, logout, onShow, onHide, onNetwork, typing }
+})

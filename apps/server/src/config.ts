@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto'
+import path from 'node:path'
+
+/**
+ * Every setting of the server, read once from the environment. A bad value throws a
+ * ConfigError whose message is the one line start-up prints before it exits.
+ */
+export interface Config {
+  port: number
+  host: string
+  dataDir: string
+  databaseUrl: string | null
+  redisUrl: string | null
+  redisMode: 'standalone' | 'cluster'
+  /** null → generated once and kept in DATA_DIR (resolved by the auth plugin). */
+  jwtSecret: string | null
+  nodeId: string
+  wechat: { appId: string; secret: string } | null
+  wechatApiBase: string
+  adminToken: string | null
+  sensitiveWordsFile: string | null
+  sensitiveMode: 'mask' | 'reject'
+  clientDir: string | null
+  logLevel: string
+  trustProxy: boolean
+  allowedOrigins: string[] | null
+  limits: {
+    tokenTtlSec: number
+    sendPerWindow: number
+    sendWindowMs: number
+    framesPerSec: number
+    loginPerMinute: number
+    connsPerUser: number
+    connsPerIp: number
+    roomsPerConn: number
+    sendBufferBytes: number
+    idleTimeoutMs: number
+    drainMs: number
+    gapFillDelayMs: number
+    tailCheckMs: number
+  }
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return def
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is invalid: expected a whole number from ${min} to ${max}`)
+  }
+  return n
+}
+
+function str(env: Env, name: string): string | null {
+  const v = env[name]?.trim()
+  return v ? v : null
+}
+
+function url(env: Env, name: string, schemes: string[]): string | null {
+  const v = str(env, name)
+  if (v === null) return null
+  let u: URL
+  try {
+    u = new URL(v)
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL (expected ${schemes.join(' or ')}…)`)
+  }
+  if (!schemes.includes(u.protocol)) {
+    throw new ConfigError(`${name} must start with ${schemes.map((s) => s + '//').join(' or ')} (got ${u.protocol}//)`)
+  }
+  return v
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const wechatAppId = str(env, 'WECHAT_APPID')
+  const wechatSecret = str(env, 'WECHAT_SECRET')
+  if ((wechatAppId === null) !== (wechatSecret === null)) {
+    throw new ConfigError('WECHAT_APPID and WECHAT_SECRET must be set together')
+  }
+  const jwtSecret = str(env, 'JWT_SECRET')
+  if (jwtSecret !== null && jwtSecret.length < 16) throw new ConfigError('JWT_SECRET must be at least 16 characters')
+  const nodeId = str(env, 'NODE_ID') ?? `n-${randomBytes(3).toString('hex')}`
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(nodeId)) throw new ConfigError('NODE_ID must be 1–64 characters of [A-Za-z0-9_.-]')
+  const redisMode = str(env, 'REDIS_MODE') ?? 'standalone'
+  if (redisMode !== 'standalone' && redisMode !== 'cluster') throw new ConfigError('REDIS_MODE must be standalone or cluster')
+  const sensitiveMode = str(env, 'SENSITIVE_MODE') ?? 'mask'
+  if (sensitiveMode !== 'mask' && sensitiveMode !== 'reject') throw new ConfigError('SENSITIVE_MODE must be mask or reject')
+  const logLevel = str(env, 'LOG_LEVEL') ?? 'info'
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent')
+  }
+  const origins = str(env, 'ALLOWED_ORIGINS')
+  const clientDir = str(env, 'CLIENT_DIR')
+  return {
+    port: int(env, 'PORT', 3000, 0, 65535),
+    host: str(env, 'HOST') ?? '0.0.0.0',
+    dataDir: path.resolve(cwd, str(env, 'DATA_DIR') ?? './data'),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:', 'redis-cluster:']),
+    redisMode,
+    jwtSecret,
+    nodeId,
+    wechat: wechatAppId && wechatSecret ? { appId: wechatAppId, secret: wechatSecret } : null,
+    wechatApiBase: (url(env, 'WECHAT_API_BASE', ['http:', 'https:']) ?? 'https://api.weixin.qq.com').replace(/\/+$/, ''),
+    adminToken: str(env, 'ADMIN_TOKEN'),
+    sensitiveWordsFile: str(env, 'SENSITIVE_WORDS_FILE'),
+    sensitiveMode,
+    clientDir: clientDir ? path.resolve(cwd, clientDir) : null,
+    logLevel,
+    trustProxy: str(env, 'TRUST_PROXY') === '1' || str(env, 'TRUST_PROXY') === 'true',
+    allowedOrigins: origins ? origins.split(',').map((o) => o.trim()).filter(Boolean) : null,
+    limits: {
+      tokenTtlSec: int(env, 'TOKEN_TTL_SECONDS', 30 * 24 * 3600, 60, 365 * 24 * 3600),
+      sendPerWindow: int(env, 'SEND_RATE_LIMIT', 30, 1, 100_000),
+      sendWindowMs: int(env, 'SEND_RATE_WINDOW_MS', 10_000, 100, 3_600_000),
+      framesPerSec: int(env, 'FRAME_RATE_LIMIT', 50, 1, 100_000),
+      loginPerMinute: int(env, 'LOGIN_RATE_LIMIT', 30, 1, 100_000),
+      connsPerUser: int(env, 'MAX_CONNS_PER_USER', 10, 1, 100_000),
+      connsPerIp: int(env, 'MAX_CONNS_PER_IP', 200, 1, 1_000_000),
+      roomsPerConn: int(env, 'MAX_ROOMS_PER_CONN', 100, 1, 10_000),
+      sendBufferBytes: int(env, 'MAX_SEND_BUFFER_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+      idleTimeoutMs: int(env, 'IDLE_TIMEOUT_MS', 75_000, 5_000, 3_600_000),
+      drainMs: int(env, 'DRAIN_TIMEOUT_MS', 10_000, 0, 600_000),
+      gapFillDelayMs: int(env, 'GAP_FILL_DELAY_MS', 50, 0, 10_000),
+      tailCheckMs: int(env, 'TAIL_CHECK_MS', 2_000, 100, 600_000),
+    },
+  }
+}

@@ -1,0 +1,53 @@
+import { buildApp } from './app'
+import { ConfigError, loadConfig } from './config'
+
+/**
+ * Production entry: `node apps/server/dist/main.js`. Run it directly under a process
+ * manager (not through pnpm, which does not forward SIGTERM) so the drain runs.
+ */
+async function main(): Promise<void> {
+  let config
+  try {
+    config = loadConfig()
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`config error: ${err.message}\n`)
+      process.exit(1)
+    }
+    throw err
+  }
+
+  let app
+  try {
+    app = await buildApp(config)
+    await app.listen({ port: config.port, host: config.host, listenTextResolver: () => '' })
+  } catch (err) {
+    process.stderr.write(`start-up failed: ${(err as Error).message}\n`)
+    await app?.close().catch(() => {})
+    process.exit(1)
+  }
+  const addr = app.server.address()
+  const port = typeof addr === 'object' && addr ? addr.port : config.port
+  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
+  app.log.info({ url: `http://${shown}:${port}`, port, node: config.nodeId }, `listening on http://${shown}:${port}`)
+
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    app.log.info({ signal }, 'draining')
+    const force = setTimeout(() => process.exit(1), config.limits.drainMs + 5000)
+    force.unref()
+    app.close().then(
+      () => process.exit(0),
+      (err) => {
+        app.log.error({ err }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+}
+
+void main()

@@ -1,0 +1,64 @@
+import fp from 'fastify-plugin'
+import { ConnLimits } from '../../realtime/conn-limits'
+import { Hub } from '../../realtime/hub'
+import type { SendDeps } from '../../services/messages'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    hub: Hub
+    connLimits: ConnLimits
+    chatDeps: SendDeps
+  }
+}
+
+/**
+ * The realtime core of this node. On shutdown it waits for every socket's queued work
+ * (an in-flight send finishes its write; its client retries with the same cid and gets
+ * the original ack from any node).
+ */
+export default fp(
+  async (app) => {
+    const { limits, nodeId } = app.config
+    const hub = new Hub({
+      nodeId,
+      store: app.store,
+      broker: app.broker,
+      presence: app.presence,
+      log: app.log,
+      gapFillDelayMs: limits.gapFillDelayMs,
+      tailCheckMs: limits.tailCheckMs,
+      metrics: { delivered: (n) => app.metrics.deliveries.inc(n), brokerError: () => app.metrics.brokerErrors.inc() },
+    })
+    await hub.start()
+    app.decorate('hub', hub)
+    app.decorate('connLimits', new ConnLimits(limits, app.limiter, (u) => hub.userConnections(u)))
+    app.decorate('chatDeps', {
+      store: app.store,
+      limiter: app.limiter,
+      filter: app.contentFilter,
+      uploadExists: (url: string) => app.uploads.exists(url),
+      limits,
+    })
+
+    // Dead peers (no frame, no pong) are dropped; a ping keeps NAT mappings alive.
+    const sweep = setInterval(() => {
+      const deadline = Date.now() - limits.idleTimeoutMs
+      app.metrics.connections.set(hub.conns.size)
+      for (const conn of hub.conns) {
+        if (conn.lastSeen < deadline) conn.socket.terminate()
+        else if (conn.socket.readyState === 1) conn.socket.ping()
+      }
+    }, Math.min(limits.idleTimeoutMs / 3, 25_000))
+    sweep.unref()
+
+    app.addHook('preClose', async () => {
+      clearInterval(sweep)
+      const drain = Promise.all([...hub.conns].map((c) => c.idle()))
+      await Promise.race([drain, new Promise((r) => setTimeout(r, limits.drainMs).unref())])
+    })
+    app.addHook('onClose', async () => {
+      await hub.stop()
+    })
+  },
+  { name: 'hub', dependencies: ['config', 'db', 'broker', 'presence', 'metrics', 'content', 'uploads'] },
+)

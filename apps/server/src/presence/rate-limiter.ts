@@ -1,0 +1,38 @@
+import type { Cluster, Redis } from 'ioredis'
+import { closeClient } from '../broker/redis-url'
+import { scriptRunner, type ScriptRunner } from './redis-scripts'
+import type { RateLimiter } from './types'
+
+export interface RedisRateLimiterOptions {
+  redis: Redis | Cluster
+  /** Close `redis` on close() — the factories pass true for the client they made. */
+  ownsClient?: boolean
+  /** Key prefix, default "chat:". */
+  prefix?: string
+}
+
+/**
+ * Fixed-window counters shared by all nodes, like MemoryRateLimiter: the window starts at a
+ * key's first hit and the key expires with it, so Redis keeps nothing for idle keys. INCR and
+ * PEXPIRE run in one script, so a crash between them cannot leave a counter without expiry.
+ */
+export class RedisRateLimiter implements RateLimiter {
+  readonly kind = 'redis' as const
+  private readonly run: ScriptRunner
+  private readonly prefix: string
+
+  constructor(private readonly o: RedisRateLimiterOptions) {
+    this.run = scriptRunner(o.redis)
+    this.prefix = `${o.prefix ?? 'chat:'}rl:`
+  }
+
+  async hit(key: string, limit: number, windowMs: number): Promise<boolean> {
+    if (limit <= 0) return false
+    const hits = (await this.run('chatRateHit', this.prefix + key, Math.max(1, Math.ceil(windowMs)))) as number
+    return hits <= limit
+  }
+
+  async close(): Promise<void> {
+    if (this.o.ownsClient) await closeClient(this.o.redis)
+  }
+}

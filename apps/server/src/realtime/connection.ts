@@ -1,0 +1,75 @@
+import type { User } from '@chat/protocol'
+import { CloseCode } from '@chat/protocol'
+import type { WebSocket } from 'ws'
+
+/** Where a connection stands in a room: the last seq it was sent, in order. */
+export interface RoomCursor {
+  cursor: number
+  /** A store read is catching this connection up; live frames wait for it. */
+  filling: boolean
+}
+
+/**
+ * One client socket. Frames are handled one at a time in arrival order, so a `join`
+ * followed at once by a `send` sees the join done, and acks come back in request order.
+ */
+export class Connection {
+  user!: User
+  readonly rooms = new Map<string, RoomCursor>()
+  lastSeen = Date.now()
+  closed = false
+  private queue: Promise<void> = Promise.resolve()
+  private pending = 0
+
+  constructor(
+    readonly id: string,
+    readonly socket: WebSocket,
+    readonly ip: string,
+    private readonly maxBuffered: number,
+    private readonly onSlow: (c: Connection) => void,
+  ) {}
+
+  get authenticated(): boolean {
+    return this.user !== undefined
+  }
+
+  /** Sends an encoded frame; a client that stopped reading is closed with 4009 instead. */
+  send(data: string): void {
+    if (this.closed || this.socket.readyState !== 1) return
+    if (this.socket.bufferedAmount + data.length > this.maxBuffered) {
+      this.onSlow(this)
+      this.close(CloseCode.SlowConsumer, 'client does not read fast enough')
+      // The close frame waits behind the unread data; don't let the buffer live on.
+      setTimeout(() => this.socket.terminate(), 1000).unref()
+      return
+    }
+    this.socket.send(data)
+  }
+
+  sendFrame(frame: object): void {
+    this.send(JSON.stringify(frame))
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return
+    this.closed = true
+    try {
+      this.socket.close(code, reason)
+    } catch {
+      this.socket.terminate()
+    }
+  }
+
+  /** Runs tasks strictly one after another. */
+  enqueue(task: () => Promise<void>): void {
+    this.pending++
+    this.queue = this.queue.then(task).finally(() => {
+      this.pending--
+    })
+  }
+
+  /** Resolves when every queued task has finished (used by the shutdown drain). */
+  async idle(): Promise<void> {
+    while (this.pending > 0) await this.queue
+  }
+}

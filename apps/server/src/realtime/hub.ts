@@ -1,0 +1,220 @@
+import { CloseCode, type Message, type User } from '@chat/protocol'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Broker } from '../broker/types'
+import type { Presence } from '../presence/types'
+import type { Store } from '../store/types'
+import type { Connection } from './connection'
+import { RoomFeed } from './room-feed'
+import { CONTROL_CHANNEL, decodeEnvelope, encodeEvent, encodeMessage, roomChannel, type Envelope, type Exclude } from './envelope'
+
+export interface HubDeps {
+  nodeId: string
+  store: Store
+  broker: Broker
+  presence: Presence
+  log: FastifyBaseLogger
+  gapFillDelayMs: number
+  tailCheckMs: number
+  metrics?: { delivered(n: number): void; brokerError(): void }
+}
+
+/**
+ * This node's view of the cluster: its connections, one RoomFeed per room with local
+ * members, and the broker wiring. Local sends are released directly (they work while
+ * Redis is down) and published for the other nodes; this node ignores its own echoes.
+ */
+export class Hub {
+  readonly conns = new Set<Connection>()
+  private readonly byUser = new Map<string, Set<Connection>>()
+  private readonly feeds = new Map<string, RoomFeed>()
+  private tailTimer: NodeJS.Timeout | null = null
+
+  constructor(private readonly d: HubDeps) {}
+
+  async start(): Promise<void> {
+    await this.d.broker.start({
+      onMessage: (channel, data) => this.onBroker(channel, data),
+      onReconnect: () => void this.tailCheck(),
+    })
+    await this.d.broker.subscribe(CONTROL_CHANNEL)
+    // Pub/sub may drop a frame without any sign; the store is asked now and then.
+    this.tailTimer = setInterval(() => void this.tailCheck(), this.d.tailCheckMs)
+    this.tailTimer.unref()
+  }
+
+  async stop(): Promise<void> {
+    if (this.tailTimer) clearInterval(this.tailTimer)
+    for (const feed of this.feeds.values()) feed.close()
+  }
+
+  add(conn: Connection): void {
+    this.conns.add(conn)
+  }
+
+  authenticated(conn: Connection): void {
+    let set = this.byUser.get(conn.user.id)
+    if (!set) this.byUser.set(conn.user.id, (set = new Set()))
+    set.add(conn)
+  }
+
+  userConnections(userId: string): number {
+    return this.byUser.get(userId)?.size ?? 0
+  }
+
+  /** The socket is gone: end its subscriptions (membership stays). */
+  async remove(conn: Connection): Promise<void> {
+    this.conns.delete(conn)
+    if (conn.authenticated) {
+      const set = this.byUser.get(conn.user.id)
+      set?.delete(conn)
+      if (set?.size === 0) this.byUser.delete(conn.user.id)
+    }
+    await Promise.all([...conn.rooms.keys()].map((room) => this.unsubscribe(conn, room)))
+  }
+
+  /** Reserves the room's feed (subscribing the node if it is the first local member). */
+  async hold(room: string): Promise<RoomFeed> {
+    let feed = this.feeds.get(room)
+    if (!feed) {
+      feed = new RoomFeed(room, {
+        fetchAfter: (r, after, limit) => this.d.store.getMessages(r, { after, limit }),
+        onError: (err, what) => this.d.log.warn({ err, room }, `${what} failed`),
+        gapFillDelayMs: this.d.gapFillDelayMs,
+        onDeliver: (n) => this.d.metrics?.delivered(n),
+      })
+      this.feeds.set(room, feed)
+    }
+    feed.holds++
+    try {
+      await this.d.broker.subscribe(roomChannel(room))
+    } catch (err) {
+      // The tail check fills in until the link is back; the join itself must not fail.
+      this.d.log.warn({ err, room }, 'broker subscribe failed')
+      this.d.metrics?.brokerError()
+    }
+    return feed
+  }
+
+  /** Ends a hold; the last one out unsubscribes the node. */
+  async release(feed: RoomFeed): Promise<void> {
+    feed.holds--
+    await this.dropIfEmpty(feed)
+  }
+
+  /** Starts live delivery to `conn` after its `joined` frame (whose last seq is `cursor`). */
+  attach(conn: Connection, feed: RoomFeed, cursor: number): void {
+    if (!conn.rooms.has(feed.room)) conn.rooms.set(feed.room, { cursor, filling: false })
+    feed.attach(conn, cursor)
+  }
+
+  /** Ends `conn`'s subscription to `room`; true when it was subscribed. */
+  async unsubscribe(conn: Connection, room: string): Promise<boolean> {
+    if (!conn.rooms.delete(room)) return false
+    const feed = this.feeds.get(room)
+    if (feed) {
+      feed.detach(conn)
+      await this.dropIfEmpty(feed)
+    }
+    if (conn.authenticated) {
+      try {
+        if (await this.d.presence.remove(room, conn.user.id, conn.id)) {
+          this.emit(room, { type: 'presence', room, user: conn.user, status: 'offline' })
+        }
+      } catch (err) {
+        this.d.log.warn({ err, room }, 'presence remove failed')
+      }
+    }
+    return true
+  }
+
+  /** A stored message: released here at once, and published for the other nodes. */
+  message(msg: Message): void {
+    this.feeds.get(msg.room)?.offer(msg)
+    this.publish(roomChannel(msg.room), encodeMessage(this.d.nodeId, msg))
+  }
+
+  /** An ephemeral room event (typing, read, recalled, presence) to every node. */
+  emit(room: string, frame: { type: string; [k: string]: unknown }, exclude: Exclude = {}): void {
+    this.deliverEvent(room, JSON.stringify(frame), exclude)
+    this.publish(roomChannel(room), encodeEvent(this.d.nodeId, room, frame, exclude))
+  }
+
+  /** Kicks and bans reach every node through the control channel. */
+  control(env: { k: 'kick'; room: string; user: string } | { k: 'ban'; user: string }): void {
+    const full = { ...env, o: this.d.nodeId } as Envelope
+    this.onControl(full)
+    this.publish(CONTROL_CHANNEL, JSON.stringify(full))
+  }
+
+  private publish(channel: string, data: string): void {
+    this.d.broker.publish(channel, data).catch((err) => {
+      // Nothing is lost: other nodes find the message in the store (tail check).
+      this.d.metrics?.brokerError()
+      this.d.log.warn({ err: String(err), channel }, 'broker publish failed')
+    })
+  }
+
+  private onBroker(channel: string, data: string): void {
+    const env = decodeEnvelope(data)
+    if (!env || env.o === this.d.nodeId) return
+    if (channel === CONTROL_CHANNEL) return this.onControl(env)
+    if (env.k === 'm') this.feeds.get(env.m.room)?.offer(env.m)
+    else if (env.k === 'e') this.deliverEvent(env.room, JSON.stringify(env.e), env.x ?? {})
+  }
+
+  private onControl(env: Envelope): void {
+    if (env.k === 'kick') {
+      for (const conn of this.byUser.get(env.user) ?? []) {
+        if (!conn.rooms.has(env.room)) continue
+        conn.sendFrame({ type: 'kicked', room: env.room })
+        void this.unsubscribe(conn, env.room)
+      }
+    } else if (env.k === 'ban') {
+      for (const conn of this.byUser.get(env.user) ?? []) conn.close(CloseCode.Banned, 'banned')
+    }
+  }
+
+  private deliverEvent(room: string, data: string, exclude: Exclude): void {
+    const feed = this.feeds.get(room)
+    if (!feed) return
+    for (const conn of feed.members) {
+      if (conn.id === exclude.conn || conn.user.id === exclude.user) continue
+      conn.send(data)
+    }
+  }
+
+  private async dropIfEmpty(feed: RoomFeed): Promise<void> {
+    if (!feed.empty || this.feeds.get(feed.room) !== feed) return
+    this.feeds.delete(feed.room)
+    feed.close()
+    try {
+      await this.d.broker.unsubscribe(roomChannel(feed.room))
+    } catch (err) {
+      this.d.log.warn({ err: String(err), room: feed.room }, 'broker unsubscribe failed')
+    }
+  }
+
+  private async tailCheck(): Promise<void> {
+    const rooms = [...this.feeds.keys()]
+    if (rooms.length === 0) return
+    try {
+      for (let i = 0; i < rooms.length; i += 500) {
+        const last = await this.d.store.lastSeqs(rooms.slice(i, i + 500))
+        for (const [room, seq] of last) this.feeds.get(room)?.behind(seq)
+      }
+    } catch (err) {
+      this.d.log.warn({ err: String(err) }, 'tail check failed')
+    }
+  }
+
+  /** Local users online, for metrics. */
+  get userCount(): number {
+    return this.byUser.size
+  }
+
+  /** Online user of this node, if any — used to refresh names in presence frames. */
+  anyConnection(userId: string): User | null {
+    const c = this.byUser.get(userId)?.values().next().value
+    return c ? c.user : null
+  }
+}

@@ -1,0 +1,16 @@
+import type { FastifyInstance } from 'fastify'
+
+const within = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), ms).unref())])
+
+/** /healthz: the process is up. /readyz: its store and Redis answer (else 503). */
+export default async function health(app: FastifyInstance) {
+  app.get('/healthz', async () => ({ ok: true, node: app.config.nodeId }))
+  app.get('/readyz', async (_req, reply) => {
+    const problems: string[] = []
+    await within(app.store.ping(), 2000).catch(() => problems.push('store'))
+    if (!app.broker.healthy()) problems.push('redis')
+    if (problems.length) return reply.code(503).send({ error: 'unavailable', message: `not ready: ${problems.join(', ')} unreachable` })
+    return { ok: true, node: app.config.nodeId }
+  })
+}

@@ -1,0 +1,62 @@
+import { checkText, ErrorCode, Limits } from '@chat/protocol'
+import type { FastifyInstance } from 'fastify'
+import { fail } from '../lib/errors'
+import { jsonBody } from '../lib/http'
+import { randomId } from '../lib/ids'
+import { publicUser } from '../plugins/app/auth'
+import { code2Session } from '../services/wechat'
+
+export function nameField(v: unknown, app: FastifyInstance): string {
+  const t = checkText(v, 'name', Limits.nameMax)
+  if (!t.ok) return fail(ErrorCode.BadRequest, t.message)
+  return app.contentFilter.clean(t.value)
+}
+
+export function avatarField(v: unknown): string | null {
+  if (v === undefined || v === null || v === '') return null
+  if (typeof v !== 'string' || v.length > Limits.urlMax || !/^(https?:\/\/\S+|\/uploads\/[A-Za-z0-9._-]+)$/.test(v)) {
+    return fail(ErrorCode.BadRequest, 'avatar must be an http(s) url or an /uploads/ path')
+  }
+  return v
+}
+
+export default async function login(app: FastifyInstance) {
+  const { limits } = app.config
+  const limitLogins = async (ip: string) => {
+    if (!(await app.limiter.hit(`login:${ip}`, limits.loginPerMinute, 60_000))) fail(ErrorCode.RateLimited, 'too many logins, try again in a minute')
+  }
+
+  app.post('/api/login', async (req) => {
+    const b = jsonBody(req)
+    const name = nameField(b.name, app)
+    const avatar = avatarField(b.avatar)
+    await limitLogins(req.ip)
+    const user = await app.store.createUser({ id: randomId('u_'), name, avatar, ts: Date.now() })
+    return { token: app.auth.issue(user.id), user: publicUser(user) }
+  })
+
+  app.post('/api/login/wechat', async (req) => {
+    if (!app.config.wechat) fail(ErrorCode.WechatDisabled, 'WeChat login is not configured on this server')
+    const b = jsonBody(req)
+    if (typeof b.code !== 'string' || b.code.length < 1 || b.code.length > 256) fail(ErrorCode.BadRequest, 'code must be the string from wx.login')
+    const name = b.name === undefined ? null : nameField(b.name, app)
+    const avatar = avatarField(b.avatar)
+    await limitLogins(req.ip)
+    const { openid } = await code2Session(app.config.wechatApiBase, app.config.wechat!, b.code as string)
+    let user = await app.store.getUserByOpenid(openid)
+    if (!user) {
+      user = await app.store.createUser({ id: randomId('u_'), name: name ?? '微信用户', avatar, openid, ts: Date.now() })
+    } else if (name !== null || avatar !== null) {
+      await app.store.updateUserProfile(user.id, { ...(name !== null ? { name } : {}), ...(avatar !== null ? { avatar } : {}) })
+      user = (await app.store.getUser(user.id))!
+    }
+    if (user.bannedAt !== null) fail(ErrorCode.Forbidden, 'this account is banned')
+    return { token: app.auth.issue(user.id), user: publicUser(user) }
+  })
+
+  /** Trades a valid token for a fresh one (tokens expire after TOKEN_TTL_SECONDS). */
+  app.post('/api/token/refresh', async (req) => {
+    const user = await app.auth.fromRequest(req)
+    return { token: app.auth.issue(user.id), user: publicUser(user) }
+  })
+}

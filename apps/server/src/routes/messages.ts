@@ -1,0 +1,38 @@
+import { checkBody, ErrorCode, Limits, isCid, type MessageKind } from '@chat/protocol'
+import type { FastifyInstance } from 'fastify'
+import { fail } from '../lib/errors'
+import { authed, jsonBody, queryInt } from '../lib/http'
+import { sendMessage } from '../services/messages'
+import { requireMember } from '../services/rooms'
+
+type RoomParams = { Params: { id: string }; Querystring: Record<string, string> }
+
+export default async function messages(app: FastifyInstance) {
+  app.addHook('preHandler', authed(app))
+
+  app.get<RoomParams>('/api/rooms/:id/messages', async (req) => {
+    const q = req.query
+    const limit = queryInt(q, 'limit', 1, Limits.historyMax) ?? Limits.historyDefault
+    const before = queryInt(q, 'before', 0)
+    const after = queryInt(q, 'after', 0)
+    if (before !== undefined && after !== undefined) fail(ErrorCode.BadRequest, 'give before or after, not both')
+    await requireMember(app.store, req.params.id, req.user.id)
+    return app.store.getMessages(req.params.id, { before, after, limit })
+  })
+
+  /** The socket's send over HTTP, for bots and integrations: same checks, same dedupe key. */
+  app.post<RoomParams>('/api/rooms/:id/messages', async (req) => {
+    const b = jsonBody(req)
+    if (!isCid(b.cid)) fail(ErrorCode.BadRequest, 'cid must be 8–64 characters of [A-Za-z0-9_-]')
+    const body = checkBody(b.kind, b.body)
+    if (!body.ok) return fail(ErrorCode.BadRequest, body.message)
+    const { member } = await requireMember(app.store, req.params.id, req.user.id)
+    const input = { room: req.params.id, cid: b.cid as string, kind: body.value.kind as MessageKind, body: body.value.body }
+    const { message, duplicate } = await sendMessage(app.chatDeps, req.user.id, member, input)
+    if (!duplicate) {
+      app.hub.message(message)
+      app.metrics.stored.inc()
+    }
+    return { room: message.room, cid: message.cid, seq: message.seq, ts: message.ts }
+  })
+}

@@ -1,0 +1,71 @@
+import { ErrorCode, Limits, type Message, type MessageBody, type MessageKind } from '@chat/protocol'
+import { fail } from '../lib/errors'
+import type { RateLimiter } from '../presence/types'
+import type { MemberRecord, Store } from '../store/types'
+import type { ContentFilter } from './content-filter'
+import { isModerator } from './rooms'
+
+export interface SendInput {
+  room: string
+  cid: string
+  kind: MessageKind
+  body: MessageBody
+}
+
+export interface SendDeps {
+  store: Store
+  limiter: RateLimiter
+  filter: ContentFilter
+  uploadExists(url: string): Promise<boolean>
+  limits: { sendPerWindow: number; sendWindowMs: number }
+}
+
+/**
+ * The one send path, for the socket and HTTP alike: checks, then the durable append.
+ * The caller acks and publishes only after this returns, and publishes nothing for a
+ * duplicate (the original was published when it was stored).
+ */
+export async function sendMessage(d: SendDeps, userId: string, member: MemberRecord, input: SendInput, now = Date.now()) {
+  // A retry of a stored message gets its ack whatever mutes and limits say now.
+  const original = await d.store.findByCid(input.room, userId, input.cid)
+  if (original) return { message: original, duplicate: true }
+  if (member.mutedUntil !== null && member.mutedUntil > now) {
+    return fail(ErrorCode.Muted, `muted in this room until ${new Date(member.mutedUntil).toISOString()}`)
+  }
+  if (!(await d.limiter.hit(`send:${userId}`, d.limits.sendPerWindow, d.limits.sendWindowMs))) {
+    return fail(ErrorCode.RateLimited, 'sending too fast, slow down')
+  }
+  const body = await checkKind(d, member, input)
+  return d.store.appendMessage({ room: input.room, senderId: userId, cid: input.cid, kind: input.kind, body, ts: now })
+}
+
+async function checkKind(d: SendDeps, member: MemberRecord, input: SendInput): Promise<MessageBody> {
+  const body = input.body as Record<string, unknown>
+  switch (input.kind) {
+    case 'text':
+    case 'question':
+      return { text: d.filter.clean(body.text as string) }
+    case 'answer': {
+      if (!isModerator(member)) return fail(ErrorCode.Forbidden, "only the room's owner or admins answer questions")
+      const q = await d.store.getMessage(input.room, body.question as number)
+      if (!q || q.kind !== 'question') return fail(ErrorCode.BadRequest, 'body.question is not the seq of a question in this room')
+      return { question: body.question as number, text: d.filter.clean(body.text as string) }
+    }
+    case 'image':
+      if (!(await d.uploadExists(body.url as string))) return fail(ErrorCode.BadRequest, 'body.url is not an upload of this server')
+      return input.body
+    default:
+      return input.body
+  }
+}
+
+export async function recallMessage(store: Store, userId: string, member: MemberRecord, room: string, seq: number, now = Date.now()): Promise<Message> {
+  const msg = await store.getMessage(room, seq)
+  if (!msg) return fail(ErrorCode.NotFound, 'no such message')
+  if (!isModerator(member)) {
+    if (msg.from.id !== userId) return fail(ErrorCode.Forbidden, 'only the author or a moderator can recall this message')
+    if (now - msg.ts > Limits.recallWindowMs) return fail(ErrorCode.TooLate, 'messages can be recalled within 2 minutes')
+  }
+  if (!msg.recalled) await store.recallMessage(room, seq)
+  return msg
+}

@@ -1,0 +1,275 @@
+import type { Message, RoomKind, RoomSummary } from '@chat/protocol'
+import { sql, type Kysely } from 'kysely'
+import type { DialectOps } from './dialect'
+import * as members from './members'
+import * as messages from './messages'
+import { runMigrations } from './migrations'
+import { listRooms } from './room-list'
+import { toAudit, toRoom, toUser } from './rows'
+import type { DB } from './schema'
+import {
+  StoreUnavailableError,
+  type AppendResult,
+  type AuditEntry,
+  type MemberRecord,
+  type NewMessage,
+  type Page,
+  type Role,
+  type RoomRecord,
+  type Store,
+  type UserRecord,
+} from './types'
+
+const PING_TIMEOUT_MS = 2000
+
+type NewRoom = { id: string; title: string; kind: RoomKind; ownerId: string | null; ts: number }
+
+/**
+ * Ids for an `in (…)` list, in chunks padded to a power of two by repeating the last id:
+ * a handful of distinct SQL texts, so prepared statements get reused.
+ */
+function* idChunks(ids: string[], max = 512): Generator<string[]> {
+  const unique = [...new Set(ids)]
+  for (let i = 0; i < unique.length; i += max) {
+    const chunk = unique.slice(i, i + max)
+    let size = 1
+    while (size < chunk.length) size *= 2
+    while (chunk.length < size) chunk.push(chunk[chunk.length - 1])
+    yield chunk
+  }
+}
+
+/**
+ * The one `Store` implementation for both dialects; `ops` carries the few things SQLite
+ * and Postgres do differently. Users, rooms and audit live here; members, messages and the
+ * room list in their own modules.
+ */
+export class KyselyStore implements Store {
+  readonly dialect: 'sqlite' | 'postgres'
+  private closed = false
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly ops: DialectOps,
+  ) {
+    this.dialect = ops.name
+  }
+
+  /** Every method goes through here: a database that can't serve becomes StoreUnavailableError. */
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new StoreUnavailableError(new Error('the store is closed'))
+    try {
+      return await fn()
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError) && this.ops.isUnavailable(err)) throw new StoreUnavailableError(err)
+      throw err
+    }
+  }
+
+  migrate(): Promise<void> {
+    return this.run(() => runMigrations(this.db, this.dialect))
+  }
+
+  ping(): Promise<void> {
+    return this.run(async () => {
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new StoreUnavailableError(new Error('ping timed out'))), PING_TIMEOUT_MS)
+      })
+      const query = sql`select 1`.execute(this.db)
+      // If the timeout wins, the query's own failure later must not be an unhandled rejection.
+      query.catch(() => {})
+      try {
+        await Promise.race([query, timeout])
+      } finally {
+        clearTimeout(timer)
+      }
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.db.destroy()
+  }
+
+  // ── users ──────────────────────────────────────────────────────────────────────────
+
+  createUser(u: { id: string; name: string; avatar: string | null; openid?: string | null; ts: number }): Promise<UserRecord> {
+    return this.run(async () => {
+      const row = { id: u.id, name: u.name, avatar: u.avatar, openid: u.openid ?? null, banned_at: null, created_at: u.ts }
+      const inserted = await this.db
+        .insertInto('users')
+        .values(row)
+        .onConflict((oc) => oc.column('openid').doNothing())
+        .returningAll()
+        .executeTakeFirst()
+      if (inserted) return toUser(inserted)
+      // Two first logins with the same openid raced: the one stored is the user for both.
+      return toUser(await this.db.selectFrom('users').selectAll().where('openid', '=', row.openid).executeTakeFirstOrThrow())
+    })
+  }
+
+  getUser(id: string): Promise<UserRecord | null> {
+    return this.run(async () => {
+      const r = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+      return r ? toUser(r) : null
+    })
+  }
+
+  getUsers(ids: string[]): Promise<UserRecord[]> {
+    return this.run(async () => {
+      const out: UserRecord[] = []
+      for (const chunk of idChunks(ids)) {
+        const rows = await this.db.selectFrom('users').selectAll().where('id', 'in', chunk).execute()
+        for (const r of rows) out.push(toUser(r))
+      }
+      return out
+    })
+  }
+
+  getUserByOpenid(openid: string): Promise<UserRecord | null> {
+    return this.run(async () => {
+      const r = await this.db.selectFrom('users').selectAll().where('openid', '=', openid).executeTakeFirst()
+      return r ? toUser(r) : null
+    })
+  }
+
+  updateUserProfile(id: string, p: { name?: string; avatar?: string | null }): Promise<void> {
+    return this.run(async () => {
+      const set: { name?: string; avatar?: string | null } = {}
+      if (p.name !== undefined) set.name = p.name
+      if (p.avatar !== undefined) set.avatar = p.avatar
+      if (Object.keys(set).length === 0) return
+      await this.db.updateTable('users').set(set).where('id', '=', id).execute()
+    })
+  }
+
+  setBanned(id: string, bannedAt: number | null): Promise<void> {
+    return this.run(async () => {
+      await this.db.updateTable('users').set({ banned_at: bannedAt }).where('id', '=', id).execute()
+    })
+  }
+
+  // ── rooms ──────────────────────────────────────────────────────────────────────────
+
+  getRoom(id: string): Promise<RoomRecord | null> {
+    return this.run(async () => {
+      const r = await this.db.selectFrom('rooms').selectAll().where('id', '=', id).executeTakeFirst()
+      return r ? toRoom(r) : null
+    })
+  }
+
+  ensureRoom(r: NewRoom): Promise<RoomRecord> {
+    return this.run(async () => {
+      // Joins mostly hit existing rooms: read first, insert only when missing.
+      const existing = await this.db.selectFrom('rooms').selectAll().where('id', '=', r.id).executeTakeFirst()
+      if (existing) return toRoom(existing)
+      const created = await this.insertRoom(r)
+      return toRoom(created ?? (await this.db.selectFrom('rooms').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow()))
+    })
+  }
+
+  createRoom(r: NewRoom): Promise<RoomRecord | null> {
+    return this.run(async () => {
+      const created = await this.insertRoom(r)
+      return created ? toRoom(created) : null
+    })
+  }
+
+  private insertRoom(r: NewRoom) {
+    return this.db
+      .insertInto('rooms')
+      .values({ id: r.id, title: r.title, kind: r.kind, owner_id: r.ownerId, last_seq: 0, created_at: r.ts })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returningAll()
+      .executeTakeFirst()
+  }
+
+  lastSeqs(roomIds: string[]): Promise<Map<string, number>> {
+    return this.run(async () => {
+      const out = new Map<string, number>()
+      for (const chunk of idChunks(roomIds)) {
+        const rows = await this.db.selectFrom('rooms').select(['id', 'last_seq']).where('id', 'in', chunk).execute()
+        for (const r of rows) out.set(r.id, r.last_seq)
+      }
+      return out
+    })
+  }
+
+  listRooms(userId: string): Promise<RoomSummary[]> {
+    return this.run(() => listRooms(this.db, userId))
+  }
+
+  // ── members ────────────────────────────────────────────────────────────────────────
+
+  getMember(roomId: string, userId: string): Promise<MemberRecord | null> {
+    return this.run(() => members.getMember(this.db, roomId, userId))
+  }
+  addMember(roomId: string, userId: string, role: Role, ts: number): Promise<MemberRecord> {
+    return this.run(() => members.addMember(this.db, roomId, userId, role, ts))
+  }
+  removeMember(roomId: string, userId: string): Promise<void> {
+    return this.run(() => members.removeMember(this.db, roomId, userId))
+  }
+  setRole(roomId: string, userId: string, role: Role): Promise<void> {
+    return this.run(() => members.updateMember(this.db, roomId, userId, { role }))
+  }
+  setMutedUntil(roomId: string, userId: string, until: number | null): Promise<void> {
+    return this.run(() => members.updateMember(this.db, roomId, userId, { muted_until: until }))
+  }
+  setReadSeq(roomId: string, userId: string, seq: number): Promise<void> {
+    return this.run(() => members.setReadSeq(this.db, roomId, userId, seq))
+  }
+  setKickedUntil(roomId: string, userId: string, until: number | null): Promise<void> {
+    return this.run(() => members.setKickedUntil(this.db, roomId, userId, until))
+  }
+  getKickedUntil(roomId: string, userId: string): Promise<number | null> {
+    return this.run(() => members.getKickedUntil(this.db, roomId, userId))
+  }
+
+  // ── messages ───────────────────────────────────────────────────────────────────────
+
+  appendMessage(m: NewMessage): Promise<AppendResult> {
+    return this.run(() => messages.appendMessage(this.db, this.ops, m))
+  }
+  findByCid(room: string, senderId: string, cid: string): Promise<Message | null> {
+    return this.run(() => messages.findByCid(this.db, room, senderId, cid))
+  }
+  getMessage(room: string, seq: number): Promise<Message | null> {
+    return this.run(() => messages.getMessage(this.db, room, seq))
+  }
+  getMessages(room: string, page: Page): Promise<{ messages: Message[]; more: boolean }> {
+    return this.run(() => messages.getMessages(this.db, room, page))
+  }
+  recallMessage(room: string, seq: number): Promise<boolean> {
+    return this.run(() => messages.recallMessage(this.db, room, seq))
+  }
+
+  // ── audit ──────────────────────────────────────────────────────────────────────────
+
+  audit(e: AuditEntry): Promise<void> {
+    return this.run(async () => {
+      await this.db
+        .insertInto('audit')
+        .values({
+          actor_id: e.actorId,
+          action: e.action,
+          room_id: e.roomId,
+          target_id: e.targetId,
+          detail: JSON.stringify(e.detail ?? {}),
+          ts: e.ts,
+        })
+        .execute()
+    })
+  }
+
+  listAudit(roomId: string | null, limit: number): Promise<AuditEntry[]> {
+    return this.run(async () => {
+      let q = this.db.selectFrom('audit').select(['actor_id', 'action', 'room_id', 'target_id', 'detail', 'ts'])
+      if (roomId !== null) q = q.where('room_id', '=', roomId)
+      const rows = await q.orderBy('id', 'desc').limit(limit).execute()
+      return rows.map(toAudit)
+    })
+  }
+}

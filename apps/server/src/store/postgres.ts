@@ -1,0 +1,177 @@
+import pg from 'pg'
+import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely'
+import { someError, type DialectOps } from './dialect'
+import type { DB } from './schema'
+
+export interface PostgresOptions {
+  url: string
+  /** Connections per node; nodes × poolMax must stay under the server's max_connections. */
+  poolMax?: number
+  onError?: (err: Error) => void
+}
+
+// SQLSTATE classes meaning "can't serve now": 08 connection exception, 53 insufficient
+// resources, 57P0x shutdown / cannot connect now, 58 system (I/O) error, 57014 statement
+// timeout, 25006 read-only transaction (we reached a standby after a failover).
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P0|58)|^57014$|^25006$/
+const NET_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
+  'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN',
+])
+// pg and pg-pool report lost or unobtainable connections as plain Errors without a code.
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|^timeout expired$|timeout exceeded when trying to connect|not queryable|Cannot use a pool after calling end|Query read timeout|connection has been discarded/i
+
+export const postgresOps: DialectOps = {
+  name: 'postgres',
+
+  async insertMessage(db, row) {
+    // One autocommit statement: the UPDATE takes the room's row lock (serialising seqs
+    // across nodes) and the INSERT uses its result. A unique violation aborts the whole
+    // statement, increment included, so there is no gap — and it costs one round trip.
+    const { rows } = await sql<{ seq: number }>`
+      with bump as (update rooms set last_seq = last_seq + 1 where id = ${row.room_id} returning last_seq)
+      insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled)
+      select ${row.room_id}, last_seq, ${row.sender_id}, ${row.cid}, ${row.kind}, ${row.body}, ${row.ts}::bigint, ${row.recalled}::integer
+      from bump
+      returning seq`.execute(db)
+    return rows.length ? rows[0].seq : null
+  },
+
+  isUniqueViolation: (err) => someError(err, (e) => e.code === '23505'),
+
+  isUnavailable: (err) =>
+    someError(err, (e) => {
+      if (typeof e.code === 'string' && (UNAVAILABLE_SQLSTATE.test(e.code) || NET_CODES.has(e.code))) return true
+      return UNAVAILABLE_MESSAGE.test(e.message)
+    }),
+}
+
+const INT8_OID = 20
+
+/**
+ * bigint columns (ms timestamps, seqs, count(*)) come back as JS numbers: they stay far
+ * below 2^53. Set per pool, not on pg's global parser, so other pg users are unaffected.
+ */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID && format !== 'binary') return (v: string) => Number(v)
+    return (pg.types.getTypeParser as (oid: number, format?: string) => unknown)(oid, format)
+  },
+}
+
+// A connection that died under a query: its pool-mates were most likely cut by the same event.
+const CONNECTION_LOSS = /Connection terminated unexpectedly|not queryable/i
+function isConnectionLoss(err: unknown): boolean {
+  return someError(err, (e) => {
+    if (typeof e.code === 'string' && (/^(08|57P0)/.test(e.code) || e.code === 'ECONNRESET' || e.code === 'EPIPE')) return true
+    return CONNECTION_LOSS.test(e.message)
+  })
+}
+
+interface TrackedClient extends PostgresPoolClient {
+  /** The loss epoch this connection is known to have outlived. */
+  epoch: number
+}
+
+/**
+ * Wraps the pg pool for Kysely with two things pg does not do:
+ *
+ * - Every parameterised query runs as a named prepared statement, so Postgres parses and
+ *   plans each distinct SQL text once per connection. Names map 1:1 to texts for the life
+ *   of the process (pg refuses a name reused for another text); past `max` texts, unnamed.
+ * - After a connection is lost mid-query (server restart, failover, pg_terminate_backend),
+ *   idle connections from before that moment are dropped at checkout instead of being
+ *   trusted: otherwise each stale one would fail one more call before the pool notices.
+ */
+function managedPool(pool: pg.Pool, max = 1000): PostgresPool {
+  const names = new Map<string, string>()
+  const nameFor = (text: string) => {
+    let name = names.get(text)
+    if (name === undefined && names.size < max) names.set(text, (name = `k${names.size}`))
+    return name
+  }
+  let lossEpoch = 0
+  const tracked = new WeakMap<pg.PoolClient, TrackedClient>()
+
+  function track(client: pg.PoolClient): TrackedClient {
+    const t: TrackedClient = {
+      epoch: lossEpoch,
+      // Kysely's cursor form (streaming, unused here) passes through untouched.
+      query: ((text: unknown, values?: unknown[]) => {
+        const run =
+          typeof text === 'string' && values && values.length > 0
+            ? client.query({ text, values, name: nameFor(text) })
+            : client.query(text as never, values)
+        if (!(run instanceof Promise)) return run
+        return run.then(
+          (res) => {
+            t.epoch = lossEpoch
+            return res
+          },
+          (err: unknown) => {
+            if (isConnectionLoss(err)) lossEpoch++
+            throw err
+          },
+        )
+      }) as unknown as PostgresPoolClient['query'],
+      // pg-pool swaps client.release on every checkout: look it up at call time.
+      release: (destroy?: boolean) => client.release(destroy),
+    }
+    tracked.set(client, t)
+    return t
+  }
+
+  return {
+    async connect() {
+      for (;;) {
+        const client = await pool.connect()
+        const t = tracked.get(client) ?? track(client)
+        if (t.epoch >= lossEpoch) return t
+        client.release(true)
+      }
+    },
+    end: () => pool.end(),
+  }
+}
+
+/**
+ * pg-pool's connectionTimeoutMillis bounds both opening a connection and waiting in the
+ * queue for a free one. Those want different limits: a connect that takes over 2 s means the
+ * database is gone (answer `unavailable` fast, keep /readyz quick), while under a burst a
+ * query may rightly wait longer for a pooled connection. So the client gets the short
+ * connect timeout and the pool the longer queue wait.
+ */
+const CONNECT_TIMEOUT_MS = 2000
+const QUEUE_TIMEOUT_MS = 10_000
+
+class Client extends pg.Client {
+  constructor(config?: pg.ClientConfig) {
+    super({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS })
+  }
+}
+
+export function openPostgres(opts: PostgresOptions): Kysely<DB> {
+  const onError = opts.onError ?? (() => {})
+  const pool = new pg.Pool({
+    Client,
+    connectionString: opts.url,
+    max: opts.poolMax ?? 10,
+    connectionTimeoutMillis: QUEUE_TIMEOUT_MS,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    statement_timeout: 15_000,
+    // The unread counts make listRooms look costly to the planner, and JIT-compiling it
+    // costs tens of ms for a query that runs in one: this is an OLTP workload.
+    options: '-c jit=off',
+    application_name: 'chat-server',
+    types: types as pg.CustomTypesConfig,
+  })
+  // An idle client whose server went away emits 'error' on the pool (which drops it); a
+  // checked-out client between queries emits on itself. Unhandled, either would crash the
+  // process; the next query on such a client fails and surfaces as StoreUnavailableError.
+  pool.on('error', onError)
+  pool.on('connect', (client) => client.on('error', () => {}))
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: managedPool(pool) }) })
+}

@@ -1,0 +1,91 @@
+import type { Message, MessageBody, MessageKind, RoomKind } from '@chat/protocol'
+import type { AuditEntry, MemberRecord, Role, RoomRecord, UserRecord } from './types'
+import type { AuditTable, MembersTable, RoomsTable, UsersTable } from './schema'
+
+// Row → record mapping, kept apart so every query returns the contract's shapes the same way.
+
+/** The columns a Message is built from: the message row joined with its sender. */
+export interface MessageRow {
+  seq: number
+  cid: string
+  sender_id: string
+  kind: string
+  body: string
+  ts: number
+  recalled: number
+  name: string
+  avatar: string | null
+}
+
+/** Column list matching MessageRow, for selects from `messages as m` joined to `users as u`. */
+export const MESSAGE_COLUMNS = [
+  'm.seq',
+  'm.cid',
+  'm.sender_id',
+  'm.kind',
+  'm.body',
+  'm.ts',
+  'm.recalled',
+  'u.name',
+  'u.avatar',
+] as const
+
+const EMPTY_BODY = Object.freeze({}) as Record<string, never>
+
+export function toMessage(room: string, r: MessageRow): Message {
+  const m: Message = {
+    room,
+    seq: r.seq,
+    cid: r.cid,
+    from: { id: r.sender_id, name: r.name, avatar: r.avatar },
+    kind: r.kind as MessageKind,
+    body: r.recalled ? { ...EMPTY_BODY } : (JSON.parse(r.body) as MessageBody),
+    ts: r.ts,
+  }
+  if (r.recalled) m.recalled = true
+  return m
+}
+
+export function toUser(r: UsersTable): UserRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    avatar: r.avatar,
+    openid: r.openid,
+    bannedAt: r.banned_at,
+    createdAt: r.created_at,
+  }
+}
+
+export function toRoom(r: RoomsTable): RoomRecord {
+  return {
+    id: r.id,
+    title: r.title,
+    kind: r.kind as RoomKind,
+    ownerId: r.owner_id,
+    lastSeq: r.last_seq,
+    createdAt: r.created_at,
+  }
+}
+
+export function toMember(r: MembersTable): MemberRecord {
+  return {
+    roomId: r.room_id,
+    userId: r.user_id,
+    role: r.role as Role,
+    readSeq: r.read_seq,
+    mutedUntil: r.muted_until,
+    joinedAt: r.joined_at,
+  }
+}
+
+export function toAudit(r: Omit<AuditTable, 'id'>): AuditEntry {
+  return {
+    actorId: r.actor_id,
+    action: r.action,
+    roomId: r.room_id,
+    targetId: r.target_id,
+    detail: JSON.parse(r.detail) as Record<string, unknown>,
+    ts: r.ts,
+  }
+}

@@ -1,0 +1,41 @@
+import { ErrorCode, Limits, type JoinFrame } from '@chat/protocol'
+import { fail } from '../../lib/errors'
+import { openRoom, roomInfo } from '../../services/rooms'
+import type { HandlerContext } from '../context'
+
+/** join: membership + subscription; the reply is a snapshot, live pushes follow it. */
+export async function join(ctx: HandlerContext, f: JoinFrame): Promise<void> {
+  const { app, conn } = ctx
+  const { store, presence, hub } = app
+  const rejoin = conn.rooms.has(f.room)
+  if (!rejoin && conn.rooms.size >= app.config.limits.roomsPerConn) {
+    fail(ErrorCode.RateLimited, `a connection may join at most ${app.config.limits.roomsPerConn} rooms`)
+  }
+  const room = await openRoom(store, conn.user.id, f.room)
+  await store.addMember(room.id, conn.user.id, 'member', Date.now())
+  // Subscribe before reading the snapshot, so nothing stored after it can slip by.
+  const feed = await hub.hold(room.id)
+  let first = false
+  let attached = false
+  try {
+    first = await presence.add(room.id, conn.user, conn.id)
+    const page =
+      f.after === undefined
+        ? await store.getMessages(room.id, { limit: Limits.joinLatest })
+        : await store.getMessages(room.id, { after: f.after, limit: Limits.joinAfterMax })
+    const fresh = await store.getRoom(room.id)
+    const online = await presence.online(room.id)
+    if (conn.closed) return
+    // Live pushes start after lastSeq; with `after` and `more`, the client pages the
+    // range between with history (its join point is the room's head, not its cursor).
+    const lastSeq = Math.max(fresh?.lastSeq ?? room.lastSeq, page.messages.at(-1)?.seq ?? 0)
+    ctx.reply({ type: 'joined', room: roomInfo(room), lastSeq, online, messages: page.messages, more: page.more })
+    hub.attach(conn, feed, lastSeq)
+    attached = true
+    if (first) hub.emit(room.id, { type: 'presence', room: room.id, user: conn.user, status: 'online' }, { conn: conn.id })
+    app.metrics?.joins.inc()
+  } finally {
+    if (!attached && !rejoin) await presence.remove(room.id, conn.user.id, conn.id).catch(() => false)
+    await hub.release(feed)
+  }
+}

@@ -1,0 +1,15 @@
+import type { RecallFrame } from '@chat/protocol'
+import { recallMessage } from '../../services/messages'
+import type { HandlerContext } from '../context'
+import { joinedMember } from './joined-member'
+
+/** The requester gets `recalled` as its reply (with its id); everyone else as a push. */
+export async function recall(ctx: HandlerContext, f: RecallFrame): Promise<void> {
+  const { app, conn } = ctx
+  const member = await joinedMember(ctx, f.room)
+  await recallMessage(app.store, conn.user.id, member, f.room, f.seq)
+  const frame = { type: 'recalled', room: f.room, seq: f.seq, by: conn.user.id }
+  ctx.reply(frame)
+  app.hub.emit(f.room, frame, { conn: conn.id })
+  await app.store.audit({ actorId: conn.user.id, action: 'recall', roomId: f.room, targetId: String(f.seq), detail: {}, ts: Date.now() })
+}
