@@ -1,7 +1,7 @@
 import calculateSlot from 'cluster-key-slot'
 import { Cluster, Redis, type RedisOptions } from 'ioredis'
 import { ChannelSync } from './channel-sync'
-import { cappedBackoff, closeClient, connectionOptions, parseRedisUrl, redactRedisUrl, whenReady } from './redis-url'
+import { cappedBackoff, closeClient, connectionOptions, parseRedisUrl, redactRedisUrl, watchLink, whenReady } from './redis-url'
 import type { RedisBrokerOptions } from './redis'
 import type { Broker, BrokerHandlers } from './types'
 
@@ -26,6 +26,7 @@ export class RedisClusterBroker implements Broker {
   private pub: Cluster | null = null
   /** One subscriber connection per master, keyed "host:port" like ioredis' slot map. */
   private readonly subs = new Map<string, Redis>()
+  private readonly unwatch = new Map<Redis, () => void>()
   /** Wire channel → the master whose subscriber connection has it now. */
   private readonly where = new Map<string, string>()
   private readonly sync = new ChannelSync((ch, want) => this.apply(ch, want))
@@ -84,6 +85,7 @@ export class RedisClusterBroker implements Broker {
       throw new Error(`${(err as Error).message} (REDIS_URL ${redactRedisUrl(this.o.url)})`)
     }
     this.started = true
+    if (this.sync.size > 0) await this.sync.resync()
   }
 
   publish(channel: string, data: string): Promise<void> {
@@ -117,6 +119,8 @@ export class RedisClusterBroker implements Broker {
     this.closed = true
     this.handlers = null
     if (this.retryTimer) clearTimeout(this.retryTimer)
+    for (const stop of this.unwatch.values()) stop()
+    this.unwatch.clear()
     this.sync.clear()
     await this.sync.idle()
     const subs = [...this.subs.values()]
@@ -177,6 +181,8 @@ export class RedisClusterBroker implements Broker {
     for (const [key, c] of this.subs) {
       if (masters.has(key)) continue
       this.subs.delete(key)
+      this.unwatch.get(c)?.()
+      this.unwatch.delete(c)
       void closeClient(c)
       moved = true
     }
@@ -221,6 +227,7 @@ export class RedisClusterBroker implements Broker {
     })
     c.on('ready', () => void this.onUp())
     c.connect().catch(() => {})
+    this.unwatch.set(c, watchLink(c, this.o.pingIntervalMs ?? 2000))
   }
 
   private onMessage(wire: string, data: string): void {

@@ -164,3 +164,43 @@ export async function closeClient(client: Redis | Cluster): Promise<void> {
   }
   if ((client.status as string) !== 'end') client.disconnect()
 }
+
+/** Rejects if `p` has not settled within `ms` (a cluster may queue a command while it reconnects). */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${what}: Redis did not answer within ${ms} ms`)), ms)
+    p.then(
+      (v) => {
+        clearTimeout(t)
+        resolve(v)
+      },
+      (e: unknown) => {
+        clearTimeout(t)
+        reject(e)
+      },
+    )
+  })
+}
+
+/**
+ * A dead peer behind a silent network (no FIN, no RST) is only noticed by TCP after hours,
+ * and a subscriber connection sends nothing on its own. PING it now and then; when an answer
+ * does not come within the command timeout, drop the socket so the reconnect logic runs.
+ */
+export function watchLink(conn: Redis, everyMs: number): () => void {
+  let busy = false
+  const timer = setInterval(() => {
+    if (busy || conn.status !== 'ready') return
+    busy = true
+    conn
+      .ping()
+      .catch(() => {
+        if (conn.status === 'ready') conn.disconnect(true)
+      })
+      .finally(() => {
+        busy = false
+      })
+  }, everyMs)
+  timer.unref()
+  return () => clearInterval(timer)
+}

@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import { ChannelSync } from './channel-sync'
-import { cappedBackoff, closeClient, connectionOptions, parseRedisUrl, redactRedisUrl, whenReady } from './redis-url'
+import { cappedBackoff, closeClient, connectionOptions, parseRedisUrl, redactRedisUrl, watchLink, whenReady } from './redis-url'
 import type { Broker, BrokerHandlers } from './types'
 
 export interface RedisBrokerOptions {
@@ -16,6 +16,8 @@ export interface RedisBrokerOptions {
   maxRetryDelayMs?: number
   /** start() gives up (and the server does not start) if Redis has not answered by then. */
   startTimeoutMs?: number
+  /** Each connection is PINGed this often to notice a silently dead peer (default 2 s). */
+  pingIntervalMs?: number
 }
 
 /**
@@ -41,6 +43,7 @@ export class RedisBroker implements Broker {
   /** Bumped on every drop, so a resync that raced with another drop does not count. */
   private epoch = 0
   private retryTimer: NodeJS.Timeout | null = null
+  private readonly unwatch: Array<() => void> = []
 
   constructor(private readonly o: RedisBrokerOptions) {
     this.prefix = o.prefix ?? 'chat:'
@@ -82,7 +85,10 @@ export class RedisBroker implements Broker {
       await this.close()
       throw new Error(`${(err as Error).message} (REDIS_URL ${redactRedisUrl(this.o.url)})`)
     }
+    for (const c of [pub, sub]) this.unwatch.push(watchLink(c, this.o.pingIntervalMs ?? 2000))
     this.started = true
+    // Channels asked for before start() are applied now.
+    if (this.sync.size > 0) await this.sync.resync()
   }
 
   publish(channel: string, data: string): Promise<void> {
@@ -111,6 +117,7 @@ export class RedisBroker implements Broker {
     this.closed = true
     this.handlers = null
     if (this.retryTimer) clearTimeout(this.retryTimer)
+    for (const stop of this.unwatch.splice(0)) stop()
     this.sync.clear()
     await this.sync.idle()
     const conns = [this.pub, this.sub].filter((c): c is Redis => c !== null)

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis'
-import { closeClient } from '../broker/redis-url'
+import { closeClient, withTimeout } from '../broker/redis-url'
 import { scriptRunner, type ScriptRunner } from './redis-scripts'
 import type { RateLimiter } from './types'
 
@@ -9,6 +9,8 @@ export interface RedisRateLimiterOptions {
   ownsClient?: boolean
   /** Key prefix, default "chat:". */
   prefix?: string
+  /** A hit gives up after this (default 3 s); the caller decides whether to fail open. */
+  timeoutMs?: number
 }
 
 /**
@@ -28,7 +30,8 @@ export class RedisRateLimiter implements RateLimiter {
 
   async hit(key: string, limit: number, windowMs: number): Promise<boolean> {
     if (limit <= 0) return false
-    const hits = (await this.run('chatRateHit', this.prefix + key, Math.max(1, Math.ceil(windowMs)))) as number
+    const hit = this.run('chatRateHit', this.prefix + key, Math.max(1, Math.ceil(windowMs)))
+    const hits = (await withTimeout(hit, this.o.timeoutMs ?? 3000, 'rate limiter')) as number
     return hits <= limit
   }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { User } from '@chat/protocol'
 import type { Cluster, Redis } from 'ioredis'
-import { closeClient } from '../broker/redis-url'
+import { closeClient, withTimeout } from '../broker/redis-url'
 import { scriptRunner, type ScriptRunner } from './redis-scripts'
 import type { Presence, PresenceGone } from './types'
 
@@ -216,19 +216,7 @@ export class RedisPresence implements Presence {
   }
 
   private timed<T>(p: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`presence: Redis did not answer within ${this.timeoutMs} ms`)), this.timeoutMs)
-      p.then(
-        (v) => {
-          clearTimeout(t)
-          resolve(v)
-        },
-        (e) => {
-          clearTimeout(t)
-          reject(e)
-        },
-      )
-    })
+    return withTimeout(p, this.timeoutMs, 'presence')
   }
 }
 

@@ -28,6 +28,7 @@ export class Hub {
   private readonly byUser = new Map<string, Set<Connection>>()
   private readonly feeds = new Map<string, RoomFeed>()
   private tailTimer: NodeJS.Timeout | null = null
+  private reapTimer: NodeJS.Timeout | null = null
 
   constructor(private readonly d: HubDeps) {}
 
@@ -40,10 +41,24 @@ export class Hub {
     // Pub/sub may drop a frame without any sign; the store is asked now and then.
     this.tailTimer = setInterval(() => void this.tailCheck(), this.d.tailCheckMs)
     this.tailTimer.unref()
+    // A node that died without goodbye leaves presence entries; whoever reaps them says "offline".
+    this.reapTimer = setInterval(() => void this.reap(), 5000)
+    this.reapTimer.unref()
+  }
+
+  private async reap(): Promise<void> {
+    try {
+      for (const { room, user } of await this.d.presence.reap()) {
+        this.emit(room, { type: 'presence', room, user, status: 'offline' })
+      }
+    } catch (err) {
+      this.d.log.warn({ err: String(err) }, 'presence reap failed')
+    }
   }
 
   async stop(): Promise<void> {
     if (this.tailTimer) clearInterval(this.tailTimer)
+    if (this.reapTimer) clearInterval(this.reapTimer)
     for (const feed of this.feeds.values()) feed.close()
   }
 

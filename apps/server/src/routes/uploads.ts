@@ -1,10 +1,41 @@
-import { ErrorCode } from '@chat/protocol'
+import { createHash } from 'node:crypto'
+import { ErrorCode, Limits } from '@chat/protocol'
+import multipart from '@fastify/multipart'
+import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
 import { fail } from '../lib/errors'
 import { authed } from '../lib/http'
+import { imageInfo } from '../services/image-info'
 
-/** Image uploads arrive with the hardening work; until then a clear 503. */
+/**
+ * POST /api/uploads: one image (JPEG, PNG, GIF, WebP, judged by its bytes), ≤ 5 MiB,
+ * named by its content hash so the same file twice is the same URL. Files are served
+ * at /uploads/<name> without a token, cached for a year (a name never changes content).
+ */
 export default async function uploads(app: FastifyInstance) {
-  app.addHook('preHandler', authed(app))
-  app.post('/api/uploads', async () => fail(ErrorCode.Unavailable, 'this server does not accept uploads yet'))
+  await app.register(multipart, { limits: { fileSize: Limits.uploadBytes, files: 1, fields: 5, parts: 6 } })
+
+  app.post('/api/uploads', { preHandler: authed(app) }, async (req, reply) => {
+    if (!req.isMultipart()) return fail(ErrorCode.UnsupportedMedia, 'send the image as multipart/form-data')
+    const file = await req.file()
+    if (!file) return fail(ErrorCode.BadRequest, 'no file in the request')
+    const data = await file.toBuffer()
+    const info = imageInfo(data)
+    if (!info) return fail(ErrorCode.UnsupportedMedia, 'only JPEG, PNG, GIF and WebP images are accepted')
+    const name = `${createHash('sha256').update(data).digest('hex').slice(0, 40)}.${info.type}`
+    await app.uploads.storage.put(name, data)
+    return reply.code(201).send({ url: `/uploads/${name}`, width: info.width, height: info.height })
+  })
+
+  const dir = app.uploads.storage.localDir
+  if (dir) {
+    await app.register(fastifyStatic, {
+      root: dir,
+      prefix: '/uploads/',
+      decorateReply: false,
+      immutable: true,
+      maxAge: '365d',
+      setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff'),
+    })
+  }
 }

@@ -127,7 +127,8 @@ describe('Postgres store', () => {
   })
 
   it('a connection killed mid-query fails that call as unavailable; the next calls work, with no seq gap', async () => {
-    const s = await createStore({ databaseUrl: db.url, dataDir: '/nonexistent' })
+    const poolErrors: Error[] = []
+    const s = await createStore({ databaseUrl: db.url, dataDir: '/nonexistent', onPoolError: (e) => poolErrors.push(e) })
     const admin = new pg.Client({ connectionString: db.url })
     await admin.connect()
     try {
@@ -161,6 +162,8 @@ describe('Postgres store', () => {
       expect(await s.getRoom(room)).toMatchObject({ id: room, lastSeq: 1 })
       expect((await send('cid_after_1')).message.seq).toBe(2)
       expect((await s.getMessages(room, { after: 0, limit: 10 })).messages.map((m) => m.cid)).toEqual(['cid_first_1', 'cid_after_1'])
+      // The idle connections died too: reported to the handler, not thrown at the process.
+      expect(poolErrors.length).toBeGreaterThan(0)
     } finally {
       await admin.end()
       await s.close()

@@ -181,6 +181,8 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         const a = await user()
         const r = await room()
         await expect(store.addMember(id('r'), a.id, 'member', 1)).rejects.toThrow(/room/)
+        // Bad calls are programming errors, not an unavailable database.
+        await expect(store.addMember(r.id, id('u'), 'member', 1)).rejects.not.toBeInstanceOf(StoreUnavailableError)
         await expect(store.addMember(r.id, id('u'), 'member', 1)).rejects.toThrow()
         expect(await store.getMember(r.id, a.id)).toBeNull()
       })
@@ -298,6 +300,7 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         const r = await room()
         const missing = id('r')
         await expect(send(store, missing, a.id, 'x')).rejects.toThrow(new RegExp(missing))
+        await expect(send(store, missing, a.id, 'x')).rejects.not.toBeInstanceOf(StoreUnavailableError)
         expect(await store.getRoom(missing)).toBeNull()
         await expect(send(store, r.id, id('u'), 'x')).rejects.toThrow(/user/)
         expect((await store.getRoom(r.id))?.lastSeq).toBe(0)

@@ -1,12 +1,13 @@
-import { access } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { UPLOAD_URL_PATTERN } from '@chat/protocol'
 import fp from 'fastify-plugin'
+import { DiskStorage, type UploadStorage } from '../../services/upload-storage'
 
 export interface Uploads {
+  storage: UploadStorage
   /** Whether `url` names a file uploaded to this deployment. */
   exists(url: string): Promise<boolean>
-  readonly dir: string
 }
 
 declare module 'fastify' {
@@ -17,20 +18,12 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    const dir = path.join(app.config.dataDir, 'uploads')
-    const uploads: Uploads = {
-      dir,
-      async exists(url) {
-        if (!UPLOAD_URL_PATTERN.test(url)) return false
-        try {
-          await access(path.join(dir, path.basename(url)))
-          return true
-        } catch {
-          return false
-        }
-      },
-    }
-    app.decorate('uploads', uploads)
+    const storage = new DiskStorage(path.join(app.config.dataDir, 'uploads'))
+    await mkdir(storage.localDir, { recursive: true })
+    app.decorate('uploads', {
+      storage,
+      exists: async (url: string) => UPLOAD_URL_PATTERN.test(url) && storage.has(path.basename(url)),
+    })
   },
   { name: 'uploads', dependencies: ['config'] },
 )

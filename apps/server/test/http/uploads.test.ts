@@ -1,0 +1,103 @@
+import { deflateSync } from 'node:zlib'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cid, login, TestClient } from '../helpers/client'
+import { startServer, type TestServer } from '../helpers/app'
+
+function crc32(buf: Buffer): number {
+  let c = ~0
+  for (const b of buf) {
+    c ^= b
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1))
+  }
+  return ~c >>> 0
+}
+function chunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4)
+  len.writeUInt32BE(data.length)
+  const td = Buffer.concat([Buffer.from(type, 'latin1'), data])
+  const crc = Buffer.alloc(4)
+  crc.writeUInt32BE(crc32(td))
+  return Buffer.concat([len, td, crc])
+}
+/** A real, decodable RGB PNG of the given size. */
+export function png(width: number, height: number, seed = 0): Buffer {
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(width, 0)
+  ihdr.writeUInt32BE(height, 4)
+  ihdr.set([8, 2, 0, 0, 0], 8)
+  const raw = Buffer.alloc((width * 3 + 1) * height)
+  for (let y = 0; y < height; y++) for (let x = 0; x < width * 3; x++) raw[y * (width * 3 + 1) + 1 + x] = (x * 7 + y * 13 + seed) & 0xff
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))])
+}
+const GIF = Buffer.from('R0lGODlhAwACAIAAAAAAAP///yH5BAEAAAAALAAAAAADAAIAAAIChF8AOw==', 'base64')
+const WEBP = Buffer.from('UklGRiIAAABXRUJQVlA4IBYAAAAwAQCdASoBAAEADsD+JaQAA3AAAAAA', 'base64')
+
+let s: TestServer
+let token: string
+beforeAll(async () => {
+  s = await startServer()
+  token = (await login(s.url, 'Pic')).token
+})
+afterAll(async () => {
+  await s.close()
+})
+
+async function upload(data: Buffer, name: string, type: string, tok: string | null = token) {
+  const form = new FormData()
+  form.append('file', new Blob([data], { type }), name)
+  const res = await fetch(`${s.url}/api/uploads`, { method: 'POST', body: form, headers: tok ? { authorization: `Bearer ${tok}` } : {} })
+  return { status: res.status, body: await res.json() }
+}
+
+describe('POST /api/uploads', () => {
+  it('stores a PNG by content hash, reads its size, and serves it without a token', async () => {
+    const img = png(20, 10)
+    const r = await upload(img, 'a.png', 'image/png')
+    expect(r.status).toBe(201)
+    expect(r.body).toMatchObject({ width: 20, height: 10 })
+    expect(r.body.url).toMatch(/^\/uploads\/[0-9a-f]{40}\.png$/)
+    const again = await upload(img, 'other-name.png', 'image/png')
+    expect(again.body.url).toBe(r.body.url)
+    const got = await fetch(s.url + r.body.url)
+    expect(got.status).toBe(200)
+    expect(got.headers.get('content-type')).toBe('image/png')
+    expect(got.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(got.headers.get('cache-control')).toContain('max-age=31536000')
+    expect(Buffer.from(await got.arrayBuffer()).equals(img)).toBe(true)
+  })
+
+  it('reads GIF and WebP sizes', async () => {
+    expect((await upload(GIF, 'x.gif', 'image/gif')).body).toMatchObject({ width: 3, height: 2 })
+    expect((await upload(WEBP, 'x.webp', 'image/webp')).body).toMatchObject({ width: 1, height: 1 })
+  })
+
+  it('judges by content: SVG, text named .png and a PNG header lie are 415', async () => {
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    expect(await upload(svg, 'x.svg', 'image/svg+xml')).toMatchObject({ status: 415, body: { error: 'unsupported_media' } })
+    expect(await upload(Buffer.from('hello'), 'x.png', 'image/png')).toMatchObject({ status: 415, body: { error: 'unsupported_media' } })
+  })
+
+  it('refuses files over 5 MiB with 413 too_large', async () => {
+    const big = Buffer.concat([png(4, 4), Buffer.alloc(5 * 1024 * 1024 + 10)])
+    expect(await upload(big, 'big.png', 'image/png')).toMatchObject({ status: 413, body: { error: 'too_large' } })
+  })
+
+  it('needs a token and a multipart body', async () => {
+    expect(await upload(png(2, 2), 'a.png', 'image/png', null)).toMatchObject({ status: 401, body: { error: 'unauthorized' } })
+    const res = await fetch(`${s.url}/api/uploads`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' })
+    expect(res.status).toBe(415)
+  })
+
+  it('lets image messages point only at uploads of this server', async () => {
+    const up = await upload(png(8, 8, 3), 'b.png', 'image/png')
+    const c = await TestClient.connect(s.wsUrl, token)
+    await c.request({ type: 'join', room: 'pics' })
+    const ok = await c.request({ type: 'send', room: 'pics', cid: cid(), kind: 'image', body: { url: up.body.url, width: 8, height: 8 } })
+    expect(ok.type).toBe('ack')
+    const missing = await c.request({ type: 'send', room: 'pics', cid: cid(), kind: 'image', body: { url: '/uploads/' + 'a'.repeat(40) + '.png' } })
+    expect(missing).toMatchObject({ type: 'error', code: 'bad_request' })
+    const foreign = await c.request({ type: 'send', room: 'pics', cid: cid(), kind: 'image', body: { url: 'https://evil.example/x.png' } })
+    expect(foreign).toMatchObject({ type: 'error', code: 'bad_request' })
+    c.close()
+  })
+})
