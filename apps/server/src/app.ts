@@ -4,6 +4,8 @@ import type { Config } from './config'
 import { AppError, toAppError } from './lib/errors'
 import configPlugin from './plugins/external/config'
 import dbPlugin from './plugins/external/db'
+import redisPlugin from './plugins/external/redis'
+import securityPlugin from './plugins/external/security'
 import websocketPlugin from './plugins/external/websocket'
 import authPlugin from './plugins/app/auth'
 import brokerPlugin from './plugins/app/broker'
@@ -53,6 +55,8 @@ export async function buildApp(config: Config, opts: { logger?: boolean | object
 
   await app.register(configPlugin, { config })
   await app.register(dbPlugin)
+  await app.register(redisPlugin)
+  await app.register(securityPlugin)
   await app.register(websocketPlugin)
 
   await app.register(metricsPlugin)

@@ -20,6 +20,7 @@ export interface Config {
   adminToken: string | null
   sensitiveWordsFile: string | null
   sensitiveMode: 'mask' | 'reject'
+  secCheck: 'off' | 'fail-open' | 'fail-closed'
   clientDir: string | null
   logLevel: string
   trustProxy: boolean
@@ -89,6 +90,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (redisMode !== 'standalone' && redisMode !== 'cluster') throw new ConfigError('REDIS_MODE must be standalone or cluster')
   const sensitiveMode = str(env, 'SENSITIVE_MODE') ?? 'mask'
   if (sensitiveMode !== 'mask' && sensitiveMode !== 'reject') throw new ConfigError('SENSITIVE_MODE must be mask or reject')
+  const secCheck = str(env, 'WECHAT_MSG_SEC_CHECK') ?? 'off'
+  if (secCheck !== 'off' && secCheck !== 'fail-open' && secCheck !== 'fail-closed') {
+    throw new ConfigError('WECHAT_MSG_SEC_CHECK must be off, fail-open or fail-closed')
+  }
+  if (secCheck !== 'off' && !wechatAppId) throw new ConfigError('WECHAT_MSG_SEC_CHECK needs WECHAT_APPID and WECHAT_SECRET')
   const logLevel = str(env, 'LOG_LEVEL') ?? 'info'
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent')
@@ -109,6 +115,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     adminToken: str(env, 'ADMIN_TOKEN'),
     sensitiveWordsFile: str(env, 'SENSITIVE_WORDS_FILE'),
     sensitiveMode,
+    secCheck,
     clientDir: clientDir ? path.resolve(cwd, clientDir) : null,
     logLevel,
     trustProxy: str(env, 'TRUST_PROXY') === '1' || str(env, 'TRUST_PROXY') === 'true',

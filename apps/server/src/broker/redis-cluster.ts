@@ -1,7 +1,8 @@
 import calculateSlot from 'cluster-key-slot'
 import { Cluster, Redis, type RedisOptions } from 'ioredis'
 import { ChannelSync } from './channel-sync'
-import { cappedBackoff, closeClient, connectionOptions, parseRedisUrl, redactRedisUrl, watchLink, whenReady } from './redis-url'
+import { cappedBackoff, closeClient, connectionOptions, watchLink, whenReady } from './redis-client'
+import { parseRedisUrl, redactRedisUrl } from './redis-url'
 import type { RedisBrokerOptions } from './redis'
 import type { Broker, BrokerHandlers } from './types'
 

@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import { ChannelSync } from './channel-sync'
-import { cappedBackoff, closeClient, connectionOptions, parseRedisUrl, redactRedisUrl, watchLink, whenReady } from './redis-url'
+import { cappedBackoff, closeClient, connectionOptions, watchLink, whenReady } from './redis-client'
+import { parseRedisUrl, redactRedisUrl } from './redis-url'
 import type { Broker, BrokerHandlers } from './types'
 
 export interface RedisBrokerOptions {

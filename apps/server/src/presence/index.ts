@@ -3,7 +3,8 @@
  * same URL convention as the broker — see ../broker/redis-url.ts) with it. Each Redis-backed
  * object opens and owns one command connection.
  */
-import { createCommandClient, parseRedisUrl, type RedisMode } from '../broker/redis-url'
+import { createCommandClient } from '../broker/redis-client'
+import { parseRedisUrl, type RedisMode } from '../broker/redis-url'
 import { MemoryPresence, MemoryRateLimiter } from './memory'
 import { RedisRateLimiter } from './rate-limiter'
 import { RedisPresence } from './redis'

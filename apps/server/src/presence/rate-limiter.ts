@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis'
-import { closeClient, withTimeout } from '../broker/redis-url'
+import { closeClient, withTimeout } from '../broker/redis-client'
 import { scriptRunner, type ScriptRunner } from './redis-scripts'
 import type { RateLimiter } from './types'
 

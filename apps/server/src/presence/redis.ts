@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { User } from '@chat/protocol'
 import type { Cluster, Redis } from 'ioredis'
-import { closeClient, withTimeout } from '../broker/redis-url'
+import { closeClient, withTimeout } from '../broker/redis-client'
 import { scriptRunner, type ScriptRunner } from './redis-scripts'
 import type { Presence, PresenceGone } from './types'
 

@@ -9,7 +9,8 @@ export default async function health(app: FastifyInstance) {
   app.get('/readyz', async (_req, reply) => {
     const problems: string[] = []
     await within(app.store.ping(), 2000).catch(() => problems.push('store'))
-    if (!app.broker.healthy()) problems.push('redis')
+    if (!app.broker.healthy()) problems.push('redis pub/sub')
+    if (app.redis) await within(app.redis.ping(), 2000).catch(() => problems.push('redis'))
     if (problems.length) return reply.code(503).send({ error: 'unavailable', message: `not ready: ${problems.join(', ')} unreachable` })
     return { ok: true, node: app.config.nodeId }
   })

@@ -17,6 +17,9 @@ export interface SendDeps {
   limiter: RateLimiter
   filter: ContentFilter
   uploadExists(url: string): Promise<boolean>
+  /** External moderation of a text (WeChat msgSecCheck), when configured. */
+  checkText?(text: string, userId: string): Promise<void>
+  sensitiveMode: 'mask' | 'reject'
   limits: { sendPerWindow: number; sendWindowMs: number }
 }
 
@@ -36,6 +39,7 @@ export async function sendMessage(d: SendDeps, userId: string, member: MemberRec
     return fail(ErrorCode.RateLimited, 'sending too fast, slow down')
   }
   const body = await checkKind(d, member, input)
+  if ('text' in body && d.checkText) await d.checkText(body.text, userId)
   return d.store.appendMessage({ room: input.room, senderId: userId, cid: input.cid, kind: input.kind, body, ts: now })
 }
 
@@ -44,12 +48,12 @@ async function checkKind(d: SendDeps, member: MemberRecord, input: SendInput): P
   switch (input.kind) {
     case 'text':
     case 'question':
-      return { text: d.filter.clean(body.text as string) }
+      return { text: cleanText(d, body.text as string) }
     case 'answer': {
       if (!isModerator(member)) return fail(ErrorCode.Forbidden, "only the room's owner or admins answer questions")
       const q = await d.store.getMessage(input.room, body.question as number)
       if (!q || q.kind !== 'question') return fail(ErrorCode.BadRequest, 'body.question is not the seq of a question in this room')
-      return { question: body.question as number, text: d.filter.clean(body.text as string) }
+      return { question: body.question as number, text: cleanText(d, body.text as string) }
     }
     case 'image':
       if (!(await d.uploadExists(body.url as string))) return fail(ErrorCode.BadRequest, 'body.url is not an upload of this server')
@@ -57,6 +61,12 @@ async function checkKind(d: SendDeps, member: MemberRecord, input: SendInput): P
     default:
       return input.body
   }
+}
+
+/** Masks listed words with `*`, or refuses the text in reject mode. */
+function cleanText(d: SendDeps, text: string): string {
+  if (d.sensitiveMode === 'reject' && d.filter.matches(text)) return fail(ErrorCode.BadRequest, 'the text contains a blocked word')
+  return d.filter.clean(text)
 }
 
 export async function recallMessage(store: Store, userId: string, member: MemberRecord, room: string, seq: number, now = Date.now()): Promise<Message> {

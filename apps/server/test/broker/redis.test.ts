@@ -95,6 +95,25 @@ describe('RedisBroker on a Redis that dies and comes back', () => {
     expect(got).toEqual(['hello'])
   })
 
+  it('notices a Redis that stops answering without closing the socket, and recovers', async () => {
+    let reconnects = 0
+    const got: string[] = []
+    const b = new RedisBroker({ url: redis.url, nodeId: 'stall', maxRetryDelayMs: 200, commandTimeoutMs: 300, pingIntervalMs: 200 })
+    brokers.push(b)
+    await b.start({ onMessage: (_c, d) => got.push(d), onReconnect: () => reconnects++ })
+    await b.subscribe('room:stall')
+    const admin = new Redis(redis.url)
+    try {
+      await admin.client('PAUSE', 3000, 'ALL')
+      await eventually(() => !b.healthy(), 5000, 'unhealthy while Redis is stalled')
+      await eventually(() => reconnects === 1 && b.healthy(), 15_000, 'back after the pause')
+      await admin.publish('chat:room:stall', 'after') // default prefix
+      await eventually(() => got.includes('after'), 5000, 'delivery after the stall')
+    } finally {
+      admin.disconnect()
+    }
+  })
+
   it('fails start() with a clear error when nothing listens', async () => {
     const port = await freePort()
     const b = new RedisBroker({ url: `redis://127.0.0.1:${port}`, startTimeoutMs: 500 })

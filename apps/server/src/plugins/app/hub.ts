@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { ConnLimits } from '../../realtime/conn-limits'
 import { Hub } from '../../realtime/hub'
 import type { SendDeps } from '../../services/messages'
+import { createSecCheck } from '../../services/msg-sec-check'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -32,13 +33,20 @@ export default fp(
     await hub.start()
     app.decorate('hub', hub)
     app.decorate('connLimits', new ConnLimits(limits, app.limiter, (u) => hub.userConnections(u)))
+    const { wechat, secCheck, wechatApiBase, sensitiveMode } = app.config
+    const check =
+      wechat && secCheck !== 'off'
+        ? createSecCheck({ base: wechatApiBase, app: wechat, cache: app.sharedCache, mode: secCheck, onError: (err) => app.log.warn({ err: String(err) }, 'msgSecCheck failed') })
+        : null
     app.decorate('chatDeps', {
       store: app.store,
       limiter: app.limiter,
       filter: app.contentFilter,
       uploadExists: (url: string) => app.uploads.exists(url),
+      checkText: check ? async (text: string, userId: string) => check(text, (await app.store.getUser(userId))?.openid ?? null) : undefined,
+      sensitiveMode,
       limits,
-    })
+    } satisfies SendDeps)
 
     // Dead peers (no frame, no pong) are dropped; a ping keeps NAT mappings alive.
     const sweep = setInterval(() => {
@@ -60,5 +68,5 @@ export default fp(
       await hub.stop()
     })
   },
-  { name: 'hub', dependencies: ['config', 'db', 'broker', 'presence', 'metrics', 'content', 'uploads'] },
+  { name: 'hub', dependencies: ['config', 'db', 'redis', 'broker', 'presence', 'metrics', 'content', 'uploads'] },
 )
