@@ -39,8 +39,9 @@ export class Connection {
     if (this.socket.bufferedAmount + data.length > this.maxBuffered) {
       this.onSlow(this)
       this.close(CloseCode.SlowConsumer, 'client does not read fast enough')
-      // The close frame waits behind the unread data; don't let the buffer live on.
-      setTimeout(() => this.socket.terminate(), 1000).unref()
+      // Nothing more is queued, so memory stays bounded; the close frame waits behind the
+      // unread data, and a reader that never comes back is cut off.
+      setTimeout(() => this.socket.terminate(), 10_000).unref()
       return
     }
     this.socket.send(data)

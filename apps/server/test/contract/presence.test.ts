@@ -50,12 +50,12 @@ describe('presence pushes', () => {
     const b1 = await joinedClient(s, bob.token, R)
     await a.waitFor((f) => presenceOf(R, bob.user.id, 'online')(f) && a.frames.filter(presenceOf(R, bob.user.id, 'online')).length > onlineBefore)
     const b2 = await joinedClient(s, bob.token, R)
-    await settle(R, b2, a)
+    await settle(R, a, a)
     expect(count(a, presenceOf(R, bob.user.id, 'online'))).toBe(onlineBefore + 1)
 
     // The first tab leaves: Bob is still online through the second.
     expect(await b1.request({ type: 'leave', room: R })).toMatchObject({ type: 'left', room: R })
-    await settle(R, b2, a)
+    await settle(R, a, a)
     expect(count(a, presenceOf(R, bob.user.id, 'offline'))).toBe(offlineBefore)
     expect(await onlineIds(R, alice.token)).toEqual([alice.user.id, bob.user.id].sort())
 
@@ -90,12 +90,10 @@ describe('presence pushes', () => {
   })
 
   it('presence is per room: joining another room says nothing here', async () => {
-    const before = a.frames.filter((f) => f.type === 'presence').length
+    const before = a.frames.length
     const elsewhere = await joinedClient(s, bob.token, 'presence-elsewhere')
     await settle(R, a, a)
-    expect(a.frames.filter((f) => f.type === 'presence' && f.room === R).length).toBe(
-      a.frames.slice(0, before).filter((f) => f.type === 'presence' && f.room === R).length,
-    )
+    expect(a.frames.slice(before).filter((f) => f.type === 'presence')).toEqual([])
     elsewhere.close()
   })
 })
