@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
+import { parseRedisUrl } from './broker/redis-url'
 
 /**
  * Every setting of the server, read once from the environment. A bad value throws a
@@ -76,6 +77,17 @@ function url(env: Env, name: string, schemes: string[]): string | null {
   return v
 }
 
+function redisUrl(env: Env, mode: 'standalone' | 'cluster'): string | null {
+  const v = str(env, 'REDIS_URL')
+  if (v === null) return null
+  try {
+    parseRedisUrl(v, mode)
+  } catch (err) {
+    throw new ConfigError((err as Error).message)
+  }
+  return v
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const wechatAppId = str(env, 'WECHAT_APPID')
   const wechatSecret = str(env, 'WECHAT_SECRET')
@@ -106,7 +118,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     host: str(env, 'HOST') ?? '0.0.0.0',
     dataDir: path.resolve(cwd, str(env, 'DATA_DIR') ?? './data'),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:', 'redis-cluster:']),
+    redisUrl: redisUrl(env, redisMode),
     redisMode,
     jwtSecret,
     nodeId,

@@ -1,0 +1,154 @@
+/**
+ * Three server processes sharing Postgres and Redis behave as one server: messages, presence,
+ * /online and room events cross nodes, and concurrent sends from every node get one gap-free
+ * seq sequence that every member receives exactly once, in order.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ChatMember } from '../helpers/chat-member'
+import { cid, http, login, TestClient } from '../helpers/client'
+import { startCluster, until, type TestCluster } from '../helpers/cluster'
+
+let c: TestCluster
+const rid = (p: string) => `${p}-${Math.random().toString(36).slice(2, 8)}`
+
+beforeAll(async () => {
+  c = await startCluster({ nodes: 3, env: { SEND_RATE_LIMIT: '100000', FRAME_RATE_LIMIT: '100000' } })
+})
+afterAll(async () => {
+  await c?.stop()
+})
+
+describe('three nodes, one room', () => {
+  it('started three nodes against one fresh database (migrations ran once, concurrently)', async () => {
+    const { rows } = await c.db.query<{ name: string }>('select name from kysely_migration order by name')
+    expect(rows.map((r) => r.name)).toEqual(['0001-initial'])
+    for (const n of c.nodes) {
+      const r = await http(n.url, 'GET', '/readyz')
+      expect(r.status).toBe(200)
+      expect(r.body.node).toBe(n.id)
+    }
+  })
+
+  it('delivers across nodes: a message sent on one node reaches members on the others, with presence and /online', async () => {
+    const [n1, n2, n3] = c.nodes
+    const room = rid('cross')
+    const alice = await login(n1.url, 'Alice')
+    const bob = await login(n2.url, 'Bob') // tokens work on every node (shared JWT_SECRET)
+    const a = await TestClient.connect(n1.wsUrl, alice.token)
+    const b = await TestClient.connect(n2.wsUrl, bob.token)
+    expect((await a.request({ type: 'ping' })).type).toBe('pong')
+    await a.request({ type: 'join', room })
+    const jb = await b.request({ type: 'join', room })
+    expect(jb.online.map((u: any) => u.id).sort()).toEqual([alice.user.id, bob.user.id].sort())
+    await a.waitFor((f) => f.type === 'presence' && f.user.id === bob.user.id && f.status === 'online')
+
+    const online = await http(n3.url, 'GET', `/api/rooms/${room}/online`, undefined, alice.token)
+    expect(online.status).toBe(200)
+    expect(online.body.map((u: any) => u.id).sort()).toEqual([alice.user.id, bob.user.id].sort())
+
+    const ack = await a.request({ type: 'send', room, cid: cid(), kind: 'text', body: { text: 'hi from n1' } })
+    expect(ack).toMatchObject({ type: 'ack', seq: 1 })
+    const got = await b.waitFor((f) => f.type === 'message' && f.room === room)
+    expect(got.msg).toMatchObject({ seq: 1, from: alice.user, body: { text: 'hi from n1' } })
+
+    // An HTTP send on a third node reaches both sockets.
+    const viaHttp = await http(n3.url, 'POST', `/api/rooms/${room}/messages`, { cid: cid(), kind: 'like', body: {} }, bob.token)
+    expect(viaHttp.body.seq).toBe(2)
+    await a.waitFor((f) => f.type === 'message' && f.msg.seq === 2)
+    await b.waitFor((f) => f.type === 'message' && f.msg.seq === 2)
+
+    // Typing, read and recall cross nodes too.
+    b.send({ type: 'typing', room })
+    await a.waitFor((f) => f.type === 'typing' && f.user.id === bob.user.id)
+    b.send({ type: 'read', room, seq: 2 })
+    await a.waitFor((f) => f.type === 'read' && f.user === bob.user.id && f.seq === 2)
+    const recalled = await a.request({ type: 'recall', room, seq: 1 })
+    expect(recalled).toMatchObject({ type: 'recalled', seq: 1, by: alice.user.id })
+    await b.waitFor((f) => f.type === 'recalled' && f.seq === 1)
+
+    b.close()
+    await a.waitFor((f) => f.type === 'presence' && f.user.id === bob.user.id && f.status === 'offline')
+    await until('/online without Bob', async () => {
+      const r = await http(n2.url, 'GET', `/api/rooms/${room}/online`, undefined, alice.token)
+      return r.body.length === 1 && r.body[0].id === alice.user.id
+    })
+    expect(a.messages(room).map((m) => m.seq)).toEqual([1, 2])
+    a.close()
+  })
+
+  it('a user with a socket on two nodes goes offline only when the last one closes', async () => {
+    const [n1, n2] = c.nodes
+    const room = rid('twotabs')
+    const watcher = await login(n1.url, 'Watcher')
+    const carol = await login(n1.url, 'Carol')
+    const w = await TestClient.connect(n1.wsUrl, watcher.token)
+    await w.request({ type: 'join', room })
+    const tab1 = await TestClient.connect(n1.wsUrl, carol.token)
+    const tab2 = await TestClient.connect(n2.wsUrl, carol.token)
+    await tab1.request({ type: 'join', room })
+    await tab2.request({ type: 'join', room })
+    tab1.close()
+    await tab1.waitClose()
+    // Carol is still online through n2: no offline, and /online keeps her.
+    await new Promise((r) => setTimeout(r, 300))
+    expect(w.frames.filter((f) => f.type === 'presence' && f.user.id === carol.user.id).map((f) => f.status)).toEqual(['online'])
+    const r = await http(n1.url, 'GET', `/api/rooms/${room}/online`, undefined, watcher.token)
+    expect(r.body.map((u: any) => u.id).sort()).toEqual([carol.user.id, watcher.user.id].sort())
+    tab2.close()
+    await w.waitFor((f) => f.type === 'presence' && f.user.id === carol.user.id && f.status === 'offline')
+    w.close()
+  })
+
+  it('10 clients on 3 nodes send 1000 messages at once: seqs 1..1000, each exactly once, in order, at every member', async () => {
+    const room = rid('storm')
+    const members: ChatMember[] = []
+    for (let i = 0; i < 10; i++) {
+      const node = c.nodes[i % 3]
+      const u = await login(node.url, `M${i}`)
+      members.push(new ChatMember(`M${i}`, u.token, u.user.id, () => [node.wsUrl]))
+    }
+    await Promise.all(members.map((m) => m.start([room])))
+    for (let k = 0; k < 100; k++) for (const m of members) m.send(room, `${m.name} #${k}`)
+
+    await until('every send acked', () => members.every((m) => m.unacked().length === 0), 60_000)
+    await until('every member holding 1000', () => members.every((m) => m.held(room) === 1000), 30_000)
+    await new Promise((r) => setTimeout(r, 300)) // anything extra would arrive now
+
+    const acked = members.flatMap((m) => [...m.outbox.values()])
+    expect(acked.map((o) => o.seq).sort((x, y) => x! - y!)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1))
+    const bySeq = new Map(acked.map((o) => [o.seq!, o.cid]))
+    for (const m of members) {
+      expect(m.violations).toEqual([])
+      expect(m.redelivered).toBe(0)
+      expect(m.seqs(room)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1))
+      for (const [seq, msg] of m.got.get(room)!) expect(msg.cid).toBe(bySeq.get(seq))
+      // Each sender's own messages arrive in the order it sent them.
+      const own = m.seqs(room).map((s) => m.got.get(room)!.get(s)!).filter((x) => x.from.id === m.userId)
+      expect(own.map((x) => x.body.text)).toEqual(Array.from({ length: 100 }, (_, k) => `${m.name} #${k}`))
+      m.close()
+    }
+    const { rows } = await c.db.query<{ n: string; max: string }>(
+      'select count(*) as n, max(seq) as max from messages where room_id = $1', [room])
+    expect(rows[0]).toEqual({ n: '1000', max: '1000' })
+  })
+
+  it('exposes Prometheus metrics on every node, counting what went through it', async () => {
+    for (const n of c.nodes) {
+      const r = await fetch(`${n.url}/metrics`)
+      expect(r.status).toBe(200)
+      expect(r.headers.get('content-type')).toContain('text/plain')
+      const text = await r.text()
+      const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
+      for (const name of ['chat_connections', 'chat_joins_total', 'chat_messages_stored_total', 'chat_deliveries_total',
+        'chat_broker_errors_total', 'chat_store_errors_total', 'chat_redis_errors_total', 'chat_send_ack_seconds_count']) {
+        expect(value(name), name).not.toBeNaN()
+      }
+      expect(text).toContain(`node="${n.id}"`)
+      // The storm above: every node stored some, delivered many and timed its acks.
+      expect(value('chat_messages_stored_total')).toBeGreaterThan(100)
+      expect(value('chat_deliveries_total')).toBeGreaterThanOrEqual(3000)
+      expect(value('chat_send_ack_seconds_count')).toBeGreaterThan(100)
+      expect(value('chat_joins_total')).toBeGreaterThanOrEqual(3)
+    }
+  })
+})
