@@ -20,7 +20,12 @@ async function main(): Promise<void> {
   let app
   try {
     app = await buildApp(config)
-    await app.listen({ port: config.port, host: config.host, listenTextResolver: () => '' })
+    await app.ready()
+    // The raw listen, so that start-up logs exactly one line with the URL (below).
+    await new Promise<void>((resolve, reject) => {
+      app!.server.once('error', reject)
+      app!.server.listen(config.port, config.host, () => resolve())
+    })
   } catch (err) {
     process.stderr.write(`start-up failed: ${(err as Error).message}\n`)
     await app?.close().catch(() => {})

@@ -61,7 +61,7 @@ export const useMessagesStore = defineStore('messages', () => {
   conn.on('welcome', () => {
     joinedHere.clear()
     // Rooms named in `resume` get their `joined` unasked; the rest need a join.
-    for (const room of subscribed) if (!(room in conn.lastResume)) void join(room)
+    for (const room of [...subscribed]) if (!(room in conn.lastResume)) void join(room)
   })
   conn.on('close', () => joinedHere.clear())
   conn.on('frame', onFrame)

@@ -65,6 +65,7 @@ describe('messages store', () => {
   it('marks a send failed when no ack comes, and a tap retries it with the same cid', async () => {
     const { server, messages, tl } = await inLobby()
     server.dropAcks = true
+    server.dropPushes = true
     const r = messages.send('lobby', 'text', { text: 'hello' })
     if (!r.ok) throw new Error('send refused')
     await advance(ACK_TIMEOUT_MS - 10)
@@ -72,6 +73,7 @@ describe('messages store', () => {
     await advance(20)
     expect(tl().pending[0]).toMatchObject({ status: 'failed', error: 'timeout' })
     server.dropAcks = false
+    server.dropPushes = false
     expect(messages.retry('lobby', r.cid)).toBe(true)
     expect(tl().pending[0].status).toBe('sending')
     await advance(1)
@@ -85,23 +87,37 @@ describe('messages store', () => {
 
   it('resends the outbox after a reconnect with the same cid; nothing is lost or doubled', async () => {
     const { server, messages, tl } = await inLobby()
-    // The server stores the message but the ack is lost with the link.
-    server.dropAcks = true
-    server.dropPushes = true
+    // The link dies before the server reads the sends.
+    server.silent = true
     const r = messages.send('lobby', 'text', { text: 'through the tunnel' })
     const r2 = messages.send('lobby', 'text', { text: 'second' })
     await advance(1)
-    expect(server.room('lobby').messages).toHaveLength(2)
-    server.dropAcks = false
-    server.dropPushes = false
+    expect(server.room('lobby').messages).toHaveLength(0)
+    server.silent = false
     server.last.kill(1006)
-    await advance(2000) // backoff (random) then reconnect + resume
+    await advance(2000) // backoff, reconnect, resume
     expect(server.live).toHaveLength(1)
     const resent = server.last.sent.filter((f) => f.type === 'send').map((f) => (f as { cid: string }).cid)
     expect(resent).toEqual([r.ok && r.cid, r2.ok && r2.cid])
-    expect(server.room('lobby').messages).toHaveLength(2)
+    expect(server.room('lobby').messages.map((m) => m.cid)).toEqual(resent)
     expect(tl().pending).toHaveLength(0)
     expect(tl().messages.map((m) => (m.body as { text: string }).text)).toEqual(['through the tunnel', 'second'])
+  })
+
+  it('a send stored but never acked is settled by the resume and not stored twice', async () => {
+    const { server, messages, tl } = await inLobby()
+    server.dropAcks = true
+    server.dropPushes = true
+    messages.send('lobby', 'text', { text: 'once' })
+    await advance(1)
+    server.dropAcks = false
+    server.dropPushes = false
+    server.last.kill(1006)
+    await advance(2000)
+    // Even if the client resends (it may, racing the resume), the server dedupes by cid.
+    expect(server.room('lobby').messages).toHaveLength(1)
+    expect(tl().pending).toHaveLength(0)
+    expect(seqs(tl().messages)).toEqual([1])
   })
 
   it('queues sends made while offline and delivers them once back', async () => {

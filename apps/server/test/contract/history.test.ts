@@ -64,7 +64,7 @@ describe('history pages (socket frame and HTTP agree)', () => {
   it('reading everything with after until more is false yields 1…N exactly once', async () => {
     const got: number[] = []
     let after = 0
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 50; i++) {
       const page = await viaSocket({ after, limit: 7 })
       got.push(...page.s)
       if (!page.more) break

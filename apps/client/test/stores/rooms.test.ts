@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { TYPING_SHOW_MS } from '../../src/stores/rooms'
+import { alice, advance, bob, bootStores } from '../support/store-setup'
+
+const carol = { id: 'u_carol', name: 'Carol', avatar: null }
+
+describe('rooms store', () => {
+  beforeEach(() => vi.useFakeTimers())
+  afterEach(() => vi.useRealTimers())
+
+  it('lists the rooms from /api/rooms', async () => {
+    const env = bootStores({
+      http: async (req) => req.url.endsWith('/api/rooms')
+        ? { status: 200, data: [{ id: 'c101', title: '高数', kind: 'group', lastSeq: 3, unread: 2, lastMessage: null }] }
+        : { status: 200, data: alice },
+    })
+    await env.rooms.refresh()
+    expect(env.rooms.list).toMatchObject([{ id: 'c101', unread: 2 }])
+    expect(env.rooms.titleOf('c101')).toBe('高数')
+  })
+
+  it('counts unread messages from others in rooms not on screen, and moves them up', async () => {
+    const env = bootStores()
+    await advance(1)
+    await env.messages.join('a')
+    await env.messages.join('b')
+    env.rooms.setActive('a')
+    env.server.inject('b', bob, 'hi b')
+    env.server.inject('a', bob, 'hi a')
+    env.server.inject('b', bob, 'again b')
+    expect(env.rooms.list.map((r) => [r.id, r.unread])).toEqual([['b', 2], ['a', 0]])
+    expect(env.rooms.list[0].lastMessage?.body).toEqual({ text: 'again b' })
+    env.messages.send('b', 'text', { text: 'mine' })
+    await advance(1)
+    expect(env.rooms.list[0].unread).toBe(2)
+    env.rooms.setActive('b')
+    expect(env.rooms.list.find((r) => r.id === 'b')?.unread).toBe(0)
+  })
+
+  it('tracks who is online from joined and presence', async () => {
+    const env = bootStores()
+    await advance(1)
+    await env.messages.join('lobby')
+    expect(env.rooms.online.lobby.map((u) => u.id)).toEqual([alice.id])
+    env.server.last.push({ type: 'presence', room: 'lobby', user: bob, status: 'online' })
+    env.server.last.push({ type: 'presence', room: 'lobby', user: carol, status: 'online' })
+    env.server.last.push({ type: 'presence', room: 'lobby', user: bob, status: 'online' })
+    expect(env.rooms.online.lobby.map((u) => u.id)).toEqual([alice.id, carol.id, bob.id])
+    env.server.last.push({ type: 'presence', room: 'lobby', user: carol, status: 'offline' })
+    expect(env.rooms.online.lobby).toHaveLength(2)
+  })
+
+  it('shows others typing for a few seconds, until they send', async () => {
+    const env = bootStores()
+    await advance(1)
+    await env.messages.join('lobby')
+    env.server.last.push({ type: 'typing', room: 'lobby', user: bob })
+    env.server.last.push({ type: 'typing', room: 'lobby', user: alice })
+    expect(env.rooms.typing.lobby).toEqual([bob])
+    await advance(TYPING_SHOW_MS + 1)
+    expect(env.rooms.typing.lobby).toEqual([])
+    env.server.last.push({ type: 'typing', room: 'lobby', user: bob })
+    env.server.inject('lobby', bob, 'done typing')
+    expect(env.rooms.typing.lobby).toEqual([])
+  })
+
+  it("titles a dm with the other person's name once it is known", async () => {
+    const env = bootStores()
+    await advance(1)
+    const dm = 'dm:u_alice:u_bob'
+    expect(env.rooms.titleOf(dm)).toBe('u_bob')
+    await env.messages.join(dm)
+    env.server.inject(dm, bob, 'psst')
+    expect(env.rooms.titleOf(dm)).toBe('Bob')
+  })
+
+  it('drops a room from the list when kicked', async () => {
+    const env = bootStores()
+    await advance(1)
+    await env.messages.join('lobby')
+    expect(env.rooms.list.map((r) => r.id)).toEqual(['lobby'])
+    env.server.last.push({ type: 'kicked', room: 'lobby' })
+    expect(env.rooms.list).toEqual([])
+  })
+})
