@@ -18,6 +18,10 @@ export interface ViewItem {
   count: number
   /** '' (stored), 'sending' or 'failed'. */
   status: string
+  /** Why a failed send failed (an error code), '' otherwise. */
+  error: string
+  width: number
+  height: number
   recalled: boolean
   /** Time separator shown above this message, '' for none. */
   sep: string
@@ -56,8 +60,8 @@ function bodyText(m: { body: unknown }): string {
   return typeof t === 'string' ? t : ''
 }
 
-function base(m: Message | PendingMessage, ctx: ViewContext, user: User): Omit<ViewItem, 'key' | 'seq' | 'status' | 'recalled' | 'sep' | 'quote'> {
-  const body = m.body as { url?: string; count?: number }
+function base(m: Message | PendingMessage, ctx: ViewContext, user: User): Omit<ViewItem, 'key' | 'seq' | 'status' | 'error' | 'recalled' | 'sep' | 'quote'> {
+  const body = m.body as { url?: string; count?: number; width?: number; height?: number }
   return {
     cid: m.cid,
     kind: m.kind,
@@ -68,6 +72,8 @@ function base(m: Message | PendingMessage, ctx: ViewContext, user: User): Omit<V
     text: bodyText(m),
     url: typeof body.url === 'string' ? ctx.asset(body.url) : '',
     count: typeof body.count === 'number' ? body.count : 1,
+    width: body.width ?? 0,
+    height: body.height ?? 0,
     ts: m.ts,
   }
 }
@@ -91,10 +97,10 @@ export function toViewItems(msgs: readonly Message[], pending: readonly PendingM
     return s
   }
   for (const m of msgs) {
-    out.push({ ...base(m, ctx, m.from), key: m.from.id + ':' + m.cid, seq: m.seq, status: '', recalled: !!m.recalled, sep: sep(m.ts), quote: quoteOf(m, ctx) })
+    out.push({ ...base(m, ctx, m.from), key: m.from.id + ':' + m.cid, seq: m.seq, status: '', error: '', recalled: !!m.recalled, sep: sep(m.ts), quote: quoteOf(m, ctx) })
   }
   for (const p of pending) {
-    out.push({ ...base(p, ctx, p.from), key: p.from.id + ':' + p.cid, seq: 0, status: p.status, recalled: false, sep: sep(p.ts), quote: '' })
+    out.push({ ...base(p, ctx, p.from), key: p.from.id + ':' + p.cid, seq: 0, status: p.status, error: p.error ?? '', recalled: false, sep: sep(p.ts), quote: '' })
   }
   return out
 }

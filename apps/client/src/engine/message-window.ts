@@ -1,7 +1,9 @@
 // Which slice of a room's messages is rendered. A room may hold 10k messages; the page
 // renders at most `max` of them (keeps the DOM and mini-program setData small) and moves
 // the slice as the user scrolls. The slice is anchored by seq so prepending history
-// does not shift it.
+// does not shift it. While following the newest messages its start moves in steps, not
+// one row per message: a new message is then an append (one small setData on
+// mp-weixin) instead of every rendered row shifting by one.
 import type { Message } from '@chat/protocol'
 import { lowerBound } from './timeline'
 
@@ -19,7 +21,10 @@ export const tailWindow = (): WindowState => ({ follow: true, fromSeq: 0, size: 
 
 export function sliceWindow(list: readonly Message[], w: WindowState): { start: number; end: number; atTail: boolean } {
   const n = list.length
-  if (w.follow) return { start: Math.max(0, n - w.size), end: n, atTail: true }
+  if (w.follow) {
+    const k = Math.max(0, n - w.size)
+    return { start: k - (k % WindowSize.step), end: n, atTail: true }
+  }
   const start = Math.min(lowerBound(list, w.fromSeq), Math.max(0, n - 1))
   const end = Math.min(n, start + w.size)
   return { start, end, atTail: end >= n }
@@ -41,9 +46,11 @@ export function growUp(list: readonly Message[], w: WindowState): { window: Wind
   const { start, end } = sliceWindow(list, w)
   if (start === 0) return { window: w, needOlder: true }
   const nextStart = Math.max(0, start - WindowSize.step)
+  // A following window may overshoot its size by up to a step (see sliceWindow).
+  const followMax = WindowSize.max - WindowSize.step
+  if (w.follow && end - nextStart <= followMax) return { window: { follow: true, fromSeq: 0, size: end - nextStart }, needOlder: false }
   const size = Math.min(WindowSize.max, end - nextStart)
-  const follow = w.follow && size >= end - nextStart && end === list.length
-  return { window: { follow, fromSeq: list[nextStart].seq, size }, needOlder: false }
+  return { window: { follow: false, fromSeq: list[nextStart].seq, size }, needOlder: false }
 }
 
 /** Scrolled to the bottom of a pinned slice that is not the tail: slide it down. */

@@ -16,7 +16,20 @@ export function apiUrl(base: string, path: string): string {
   return normalizeBase(base) + path
 }
 
+const PRESET_AVATAR = /^(?:https?:\/\/[^/]+(?:\/[^?#]*)?)?(\/static\/avatars\/\d{1,2}\.svg)$/
+
+/**
+ * The preset avatars ship inside every client build. The server only takes http(s) avatar
+ * urls, so a preset is sent as `<server>/static/avatars/N.svg` and every client shows its
+ * own bundled copy of it (no request, works offline and on mini-programs).
+ */
+export function presetAvatarUrl(base: string, localPath: string): string {
+  return normalizeBase(base) + localPath
+}
+
 /** Makes an upload path (`/uploads/x.png`) absolute; the contract keeps urls server-relative. */
 export function assetUrl(base: string, url: string): string {
+  const preset = PRESET_AVATAR.exec(url)
+  if (preset) return preset[1]
   return url.startsWith('/') ? normalizeBase(base) + url : url
 }

@@ -22,6 +22,7 @@ export const zhCN = {
   roomCreated: '已创建房间 {id}',
   logout: '退出登录',
   dmTitle: '私聊',
+  roomNumber: '房间号：{id}',
   // chat
   connecting: '聊天室连接中...',
   reconnecting: '连接已断开，正在重连...',

@@ -238,7 +238,7 @@ describe('Connection', () => {
     conn.wake()
     await tick(10)
     expect(conn.state).toBe(ConnState.Open)
-    old.push({ type: 'message', room: 'x', msg: {} })
+    old.push({ type: 'message', room: 'x', msg: {} } as Record<string, unknown>)
     const frames: string[] = []
     conn.on('frame', (f) => frames.push(f.type))
     old.push({ type: 'pong', ts: 1 })

@@ -1,17 +1,24 @@
 import { describe, expect, it } from 'vitest'
 import type { Message } from '@chat/protocol'
-import { growUp, pin, sliceWindow, slideDown, tailWindow, WindowSize } from '../../src/engine/message-window'
+import { growUp, pin, sliceWindow, slideDown, tailWindow, WindowSize, type WindowState } from '../../src/engine/message-window'
 
 const list = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i }) as Message)
 
 describe('message window', () => {
-  it('renders only the newest `initial` messages of a 10k room while following', () => {
+  it('renders only about `initial` of the newest messages of a 10k room while following', () => {
     const l = list(1, 10_000)
     const s = sliceWindow(l, tailWindow())
-    expect(s.end - s.start).toBe(WindowSize.initial)
+    expect(s.end - s.start).toBeGreaterThanOrEqual(WindowSize.initial)
+    expect(s.end - s.start).toBeLessThan(WindowSize.initial + WindowSize.step)
     expect(l[s.end - 1].seq).toBe(10_000)
     expect(s.atTail).toBe(true)
+  })
+
+  it('while following, a new message is an append: the start moves only once per step', () => {
+    const starts = new Set<number>()
+    for (let n = 500; n < 500 + WindowSize.step * 3; n++) starts.add(sliceWindow(list(1, n), tailWindow()).start)
+    expect(starts.size).toBe(3)
   })
 
   it('keeps a pinned slice in place as new messages arrive', () => {
@@ -43,10 +50,13 @@ describe('message window', () => {
 
   it('still follows the tail while growing within the max', () => {
     const l = list(1, 1000)
+    const before = sliceWindow(l, tailWindow())
     const { window: w } = growUp(l, tailWindow())
     expect(w.follow).toBe(true)
-    expect(sliceWindow(l, w).end).toBe(1000)
-    expect(sliceWindow(l, w).end - sliceWindow(l, w).start).toBe(WindowSize.initial + WindowSize.step)
+    const after = sliceWindow(l, w)
+    expect(after.end).toBe(1000)
+    expect(after.start).toBeLessThan(before.start)
+    expect(after.end - after.start).toBeLessThanOrEqual(WindowSize.max)
   })
 
   it('a short room needs older history as soon as the user reaches its top', () => {
@@ -56,7 +66,7 @@ describe('message window', () => {
 
   it('slides a pinned slice down until it reaches the tail and follows again', () => {
     const l = list(1, 1000)
-    let w = { follow: false, fromSeq: 1, size: WindowSize.initial }
+    let w: WindowState = { follow: false, fromSeq: 1, size: WindowSize.initial }
     let guard = 0
     while (!w.follow && guard++ < 100) {
       w = slideDown(l, w)

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createApi, ApiError } from '../../src/engine/api'
 import { Emitter } from '../../src/engine/emitter'
 import { tokenExpired, tokenExpiry } from '../../src/engine/jwt'
-import { assetUrl, normalizeBase, socketUrl } from '../../src/engine/server-url'
+import { assetUrl, normalizeBase, presetAvatarUrl, socketUrl } from '../../src/engine/server-url'
 import type { HttpRequest } from '../../src/engine/types'
 
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')
@@ -20,6 +20,13 @@ describe('server url', () => {
   it('makes upload paths absolute and leaves full urls alone', () => {
     expect(assetUrl('http://h:1', '/uploads/a.png')).toBe('http://h:1/uploads/a.png')
     expect(assetUrl('http://h:1', 'https://cdn/x.png')).toBe('https://cdn/x.png')
+    expect(assetUrl('http://h:1', '/static/avatars/3.svg')).toBe('/static/avatars/3.svg')
+  })
+  it('shows preset avatars from the bundle whatever server they were sent through', () => {
+    const url = presetAvatarUrl('https://chat.example.com/', '/static/avatars/7.svg')
+    expect(url).toBe('https://chat.example.com/static/avatars/7.svg')
+    expect(assetUrl('http://other:3000', url)).toBe('/static/avatars/7.svg')
+    expect(assetUrl('http://h', 'https://cdn.example.com/static/avatars/x.svg')).toBe('https://cdn.example.com/static/avatars/x.svg')
   })
 })
 

@@ -1,40 +1,69 @@
-import type { RateLimiter } from '../presence/types'
+import type { Config } from '../config'
+import { createCommandClient, parseRedisUrl } from '../broker/redis-url'
 import type { Connection } from './connection'
+import { LocalConnCounter, RedisConnCounter, type ConnCounter } from './conn-counter'
 
 /**
- * Caps on open sockets per address and per user (close 4008). The address cap is this
- * node's count (a load balancer spreads one address over nodes anyway); the user cap is
- * checked against this node's count and, with Redis, a cluster-wide rate of new sockets.
+ * Caps on open sockets per user and per address (close 4008), across every node when Redis
+ * is configured: a user's sixth tab is refused whichever node it lands on. Without Redis the
+ * counts are this process' (which is then the whole deployment).
  */
 export class ConnLimits {
-  private readonly perIp = new Map<string, number>()
-  private readonly counted = new WeakSet<Connection>()
+  private readonly held = new WeakMap<Connection, { ip?: string; user?: string }>()
 
   constructor(
     private readonly limits: { connsPerUser: number; connsPerIp: number },
-    private readonly limiter: RateLimiter,
-    private readonly userCount: (userId: string) => number,
+    private readonly counter: ConnCounter,
+    private readonly onClose: () => Promise<void> = async () => {},
   ) {}
 
-  acquireIp(conn: Connection): boolean {
-    const n = this.perIp.get(conn.ip) ?? 0
-    if (n >= this.limits.connsPerIp) return false
-    this.perIp.set(conn.ip, n + 1)
-    this.counted.add(conn)
+  async acquireIp(conn: Connection): Promise<boolean> {
+    if (!(await this.counter.acquire(`ip:${conn.ip}`, conn.id, this.limits.connsPerIp))) return false
+    this.entry(conn).ip = conn.ip
+    // Closed while we asked: the close handler may have run already.
+    if (conn.closed) await this.release(conn)
     return true
   }
 
   async acquireUser(conn: Connection): Promise<boolean> {
-    if (this.userCount(conn.user.id) >= this.limits.connsPerUser) return false
-    // Across nodes: a user opening sockets faster than the cap per minute is refused too.
-    return this.limiter.hit(`conn:${conn.user.id}`, this.limits.connsPerUser * 6, 60_000)
+    const user = conn.user.id
+    if (!(await this.counter.acquire(`u:${user}`, conn.id, this.limits.connsPerUser))) return false
+    this.entry(conn).user = user
+    if (conn.closed) await this.release(conn)
+    return true
   }
 
   async release(conn: Connection): Promise<void> {
-    if (!this.counted.has(conn)) return
-    this.counted.delete(conn)
-    const n = (this.perIp.get(conn.ip) ?? 1) - 1
-    if (n <= 0) this.perIp.delete(conn.ip)
-    else this.perIp.set(conn.ip, n)
+    const e = this.held.get(conn)
+    if (!e) return
+    this.held.delete(conn)
+    await Promise.all([
+      e.ip !== undefined ? this.counter.release(`ip:${e.ip}`, conn.id) : undefined,
+      e.user !== undefined ? this.counter.release(`u:${e.user}`, conn.id) : undefined,
+    ])
   }
+
+  async close(): Promise<void> {
+    await this.counter.close()
+    await this.onClose()
+  }
+
+  private entry(conn: Connection): { ip?: string; user?: string } {
+    let e = this.held.get(conn)
+    if (!e) this.held.set(conn, (e = {}))
+    return e
+  }
+}
+
+/** Counts in Redis with REDIS_URL (its own command connection), else in this process. */
+export function createConnLimits(config: Config, onError: (err: unknown) => void = () => {}): ConnLimits {
+  const { limits, redisUrl, redisMode, nodeId } = config
+  if (!redisUrl) return new ConnLimits(limits, new LocalConnCounter())
+  const redis = createCommandClient(parseRedisUrl(redisUrl, redisMode), { name: `${nodeId}:conns` })
+  redis.on('error', () => {}) // failures surface through the calls (and onError)
+  const counter = new RedisConnCounter({ redis, onError })
+  return new ConnLimits(limits, counter, async () => {
+    if (redis.status === 'ready') await Promise.race([redis.quit().catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())])
+    redis.disconnect()
+  })
 }

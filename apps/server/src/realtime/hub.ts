@@ -1,10 +1,13 @@
+import { randomBytes } from 'node:crypto'
 import { CloseCode, type Message, type User } from '@chat/protocol'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Broker } from '../broker/types'
 import type { Presence } from '../presence/types'
 import type { Store } from '../store/types'
 import type { Connection } from './connection'
+import { PresenceGuard } from './presence-guard'
 import { RoomFeed } from './room-feed'
+import { ThrottledLog } from './throttled-log'
 import { CONTROL_CHANNEL, decodeEnvelope, encodeEvent, encodeMessage, roomChannel, type Envelope, type Exclude } from './envelope'
 
 export interface HubDeps {
@@ -15,7 +18,13 @@ export interface HubDeps {
   log: FastifyBaseLogger
   gapFillDelayMs: number
   tailCheckMs: number
-  metrics?: { delivered(n: number): void; brokerError(): void }
+  metrics?: {
+    delivered(n: number): void
+    brokerError(): void
+    redisError?(): void
+    storeError?(): void
+    connections?(n: number): void
+  }
 }
 
 /**
@@ -25,17 +34,40 @@ export interface HubDeps {
  */
 export class Hub {
   readonly conns = new Set<Connection>()
+  /** Presence as joins and disconnects see it: never failing, repaired after an outage. */
+  readonly presence: PresenceGuard
   private readonly byUser = new Map<string, Set<Connection>>()
   private readonly feeds = new Map<string, RoomFeed>()
+  /**
+   * Names this process' envelopes. Not the NODE_ID alone: two processes given the same id
+   * (a misconfiguration, or a restart racing its predecessor) must not drop each other's.
+   */
+  private readonly origin: string
   private tailTimer: NodeJS.Timeout | null = null
   private reapTimer: NodeJS.Timeout | null = null
+  private readonly warn: ThrottledLog
 
-  constructor(private readonly d: HubDeps) {}
+  constructor(private readonly d: HubDeps) {
+    this.origin = `${d.nodeId}.${randomBytes(4).toString('hex')}`
+    this.warn = new ThrottledLog(d.log)
+    this.presence = new PresenceGuard(d.presence, {
+      onError: (err, what) => {
+        this.d.metrics?.redisError?.()
+        this.warn.warn(what, { err: String(err) }, `${what} failed; answered from this node`)
+      },
+    })
+  }
 
   async start(): Promise<void> {
     await this.d.broker.start({
       onMessage: (channel, data) => this.onBroker(channel, data),
-      onReconnect: () => void this.tailCheck(),
+      // Frames published while the link was down are gone: the store and a replay cover them.
+      onReconnect: () => {
+        this.d.log.info('broker link back: checking rooms against the store')
+        void this.tailCheck()
+        void this.reap()
+        void this.reconcileBans()
+      },
     })
     await this.d.broker.subscribe(CONTROL_CHANNEL)
     // Pub/sub may drop a frame without any sign; the store is asked now and then.
@@ -47,12 +79,26 @@ export class Hub {
   }
 
   private async reap(): Promise<void> {
+    for (const { room, user, status } of await this.presence.repair()) {
+      this.emit(room, { type: 'presence', room, user, status })
+    }
     try {
       for (const { room, user } of await this.d.presence.reap()) {
         this.emit(room, { type: 'presence', room, user, status: 'offline' })
       }
     } catch (err) {
-      this.d.log.warn({ err: String(err) }, 'presence reap failed')
+      this.warn.warn('reap', { err: String(err) }, 'presence reap failed')
+    }
+  }
+
+  /** Bans published while the link was down never arrived: ask the store for this node's users. */
+  private async reconcileBans(): Promise<void> {
+    try {
+      for (const u of await this.d.store.getUsers([...this.byUser.keys()])) {
+        if (u.bannedAt !== null) this.onControl({ o: this.origin, k: 'ban', user: u.id })
+      }
+    } catch (err) {
+      this.d.log.warn({ err: String(err) }, 'ban check after reconnect failed')
     }
   }
 
@@ -64,6 +110,7 @@ export class Hub {
 
   add(conn: Connection): void {
     this.conns.add(conn)
+    this.d.metrics?.connections?.(this.conns.size)
   }
 
   authenticated(conn: Connection): void {
@@ -79,6 +126,7 @@ export class Hub {
   /** The socket is gone: end its subscriptions (membership stays). */
   async remove(conn: Connection): Promise<void> {
     this.conns.delete(conn)
+    this.d.metrics?.connections?.(this.conns.size)
     if (conn.authenticated) {
       const set = this.byUser.get(conn.user.id)
       set?.delete(conn)
@@ -93,7 +141,10 @@ export class Hub {
     if (!feed) {
       feed = new RoomFeed(room, {
         fetchAfter: (r, after, limit) => this.d.store.getMessages(r, { after, limit }),
-        onError: (err, what) => this.d.log.warn({ err, room }, `${what} failed`),
+        onError: (err, what) => {
+          this.d.metrics?.storeError?.()
+          this.warn.warn(what, { err: String(err), room }, `${what} failed; retried`)
+        },
         gapFillDelayMs: this.d.gapFillDelayMs,
         onDeliver: (n) => this.d.metrics?.delivered(n),
       })
@@ -104,7 +155,7 @@ export class Hub {
       await this.d.broker.subscribe(roomChannel(room))
     } catch (err) {
       // The tail check fills in until the link is back; the join itself must not fail.
-      this.d.log.warn({ err, room }, 'broker subscribe failed')
+      this.warn.warn('subscribe', { err: String(err), room }, 'broker subscribe failed')
       this.d.metrics?.brokerError()
     }
     return feed
@@ -130,14 +181,8 @@ export class Hub {
       feed.detach(conn)
       await this.dropIfEmpty(feed)
     }
-    if (conn.authenticated) {
-      try {
-        if (await this.d.presence.remove(room, conn.user.id, conn.id)) {
-          this.emit(room, { type: 'presence', room, user: conn.user, status: 'offline' })
-        }
-      } catch (err) {
-        this.d.log.warn({ err, room }, 'presence remove failed')
-      }
+    if (conn.authenticated && (await this.presence.remove(room, conn.user, conn.id))) {
+      this.emit(room, { type: 'presence', room, user: conn.user, status: 'offline' })
     }
     return true
   }
@@ -145,18 +190,18 @@ export class Hub {
   /** A stored message: released here at once, and published for the other nodes. */
   message(msg: Message): void {
     this.feeds.get(msg.room)?.offer(msg)
-    this.publish(roomChannel(msg.room), encodeMessage(this.d.nodeId, msg))
+    this.publish(roomChannel(msg.room), encodeMessage(this.origin, msg))
   }
 
   /** An ephemeral room event (typing, read, recalled, presence) to every node. */
   emit(room: string, frame: { type: string; [k: string]: unknown }, exclude: Exclude = {}): void {
     this.deliverEvent(room, JSON.stringify(frame), exclude)
-    this.publish(roomChannel(room), encodeEvent(this.d.nodeId, room, frame, exclude))
+    this.publish(roomChannel(room), encodeEvent(this.origin, room, frame, exclude))
   }
 
   /** Kicks and bans reach every node through the control channel. */
   control(env: { k: 'kick'; room: string; user: string } | { k: 'ban'; user: string }): void {
-    const full = { ...env, o: this.d.nodeId } as Envelope
+    const full = { ...env, o: this.origin } as Envelope
     this.onControl(full)
     this.publish(CONTROL_CHANNEL, JSON.stringify(full))
   }
@@ -165,13 +210,13 @@ export class Hub {
     this.d.broker.publish(channel, data).catch((err) => {
       // Nothing is lost: other nodes find the message in the store (tail check).
       this.d.metrics?.brokerError()
-      this.d.log.warn({ err: String(err), channel }, 'broker publish failed')
+      this.warn.warn('publish', { err: String(err), channel }, 'broker publish failed')
     })
   }
 
   private onBroker(channel: string, data: string): void {
     const env = decodeEnvelope(data)
-    if (!env || env.o === this.d.nodeId) return
+    if (!env || env.o === this.origin) return
     if (channel === CONTROL_CHANNEL) return this.onControl(env)
     if (env.k === 'm') this.feeds.get(env.m.room)?.offer(env.m)
     else if (env.k === 'e') this.deliverEvent(env.room, JSON.stringify(env.e), env.x ?? {})
@@ -218,7 +263,8 @@ export class Hub {
         for (const [room, seq] of last) this.feeds.get(room)?.behind(seq)
       }
     } catch (err) {
-      this.d.log.warn({ err: String(err) }, 'tail check failed')
+      this.d.metrics?.storeError?.()
+      this.warn.warn('tail', { err: String(err) }, 'tail check failed')
     }
   }
 

@@ -46,6 +46,11 @@ export class RoomFeed {
   /** The store says the room is at `lastSeq`: fetch what this node has not seen. */
   behind(lastSeq: number): void {
     if (this.delivered >= 0 && lastSeq > this.delivered) void this.fill()
+    // A catch-up that failed (store error) left its connection behind: retry it too.
+    for (const conn of this.members) {
+      const st = conn.rooms.get(this.room)
+      if (st && !st.filling && st.cursor < this.delivered) void this.catchUp(conn)
+    }
   }
 
   attach(conn: Connection, cursor: number): void {
@@ -137,6 +142,7 @@ export class RoomFeed {
           if (m.seq !== st.cursor + 1) break
           st.cursor = m.seq
           conn.sendFrame({ type: 'message', room: this.room, msg: m })
+          this.deps.onDeliver?.(1)
         }
         if (st.cursor === from) break
       }

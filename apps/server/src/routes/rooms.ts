@@ -37,6 +37,7 @@ export default async function rooms(app: FastifyInstance) {
     if (!ref) return fail(ErrorCode.BadRequest, 'malformed room id')
     if (ref.kind === 'dm' && !ref.users.includes(req.user.id)) return fail(ErrorCode.Forbidden, 'a private chat is only for its two users')
     if (!(await app.store.getRoom(ref.id))) return fail(ErrorCode.NotFound, 'no such room')
-    return app.presence.online(ref.id)
+    // Redis unreachable: say so (503), rather than a 500 or a list of this node's users only.
+    return app.presence.online(ref.id).catch(() => fail(ErrorCode.Unavailable, 'presence is unavailable, try again'))
   })
 }

@@ -58,7 +58,10 @@ export function handleSocket(app: FastifyInstance, socket: WebSocket, req: Fasti
   })
 
   app.hub.add(conn)
-  if (!app.connLimits.acquireIp(conn)) conn.close(CloseCode.TooManyConnections, 'too many connections from this address')
+  // Queued first, so the hello waits for it (the count may live in Redis, across nodes).
+  conn.enqueue(async () => {
+    if (!(await app.connLimits.acquireIp(conn))) conn.close(CloseCode.TooManyConnections, 'too many connections from this address')
+  })
 
   function run(frame: ClientFrame, handler: Handler): void {
     const ctx: HandlerContext = { app, conn, reply: (f) => conn.sendFrame(withId(f, frame.id)) }
@@ -69,6 +72,7 @@ export function handleSocket(app: FastifyInstance, socket: WebSocket, req: Fasti
       } catch (err) {
         const e = toAppError(err)
         if (e.code === ErrorCode.Internal) app.log.error({ err, type: frame.type }, 'frame handler failed')
+        if (e.code === ErrorCode.Unavailable) app.metrics?.storeErrors.inc()
         conn.sendFrame(withId({ type: 'error', code: e.code, message: e.message, ...roomOf(frame) }, frame.id as RequestId | undefined))
         // A hello that failed for a reason other than its token (store down): try later.
         if (frame.type === 'hello' && !conn.authenticated) conn.close(1013, 'try again later')

@@ -76,6 +76,28 @@ describe('three nodes, one room', () => {
     a.close()
   })
 
+  it('an image uploaded through one node is accepted in a message on another and served by every node', async () => {
+    const [n1, n2, n3] = c.nodes
+    const u = await login(n1.url, 'Painter')
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64')
+    const form = new FormData()
+    form.append('file', new Blob([png], { type: 'image/png' }), 'dot.png')
+    const up = await fetch(`${n1.url}/api/uploads`, { method: 'POST', body: form, headers: { authorization: `Bearer ${u.token}` } })
+    expect(up.status).toBe(201)
+    const { url } = (await up.json()) as { url: string }
+    const room = rid('img')
+    const t = await TestClient.connect(n2.wsUrl, u.token)
+    await t.request({ type: 'join', room })
+    const ack = await t.request({ type: 'send', room, cid: cid(), kind: 'image', body: { url, width: 1, height: 1 } })
+    expect(ack.type).toBe('ack')
+    for (const n of [n1, n2, n3]) {
+      const r = await fetch(n.url + url)
+      expect(r.status).toBe(200)
+      expect(Buffer.from(await r.arrayBuffer())).toEqual(png)
+    }
+    t.close()
+  })
+
   it('a user with a socket on two nodes goes offline only when the last one closes', async () => {
     const [n1, n2] = c.nodes
     const room = rid('twotabs')

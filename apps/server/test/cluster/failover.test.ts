@@ -48,8 +48,13 @@ describe('kill -9 of a node while messages flow', () => {
     stop = true
     const total = members.length * perMember
 
-    await until('every send acked', () => members.every((m) => m.unacked().length === 0), 60_000)
-    await until('every member holding every message', () => members.every((m) => m.held(room) === total), 30_000)
+    const state = () => members.map((m) => `${m.name}@${m.node || '-'} held ${m.held(room)} got ${m.got.get(room)?.size} unacked ${m.unacked().length} conns ${m.connections} closes ${m.closes} v ${m.violations.slice(0, 3)}\n  ${JSON.stringify(m.frames.filter((f) => f.type === 'joined' || f.type === 'welcome' || f.type === 'error').map((f) => f.type === 'joined' ? { j: f.lastSeq, more: f.more, first: f.messages[0]?.seq, last: f.messages.at(-1)?.seq, n: f.messages.length } : f))}`).join('\n')
+    try {
+      await until('every send acked', () => members.every((m) => m.unacked().length === 0), 30_000)
+      await until('every member holding every message', () => members.every((m) => m.held(room) === total), 20_000)
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${state()}`)
+    }
     await new Promise((r) => setTimeout(r, 500))
 
     const bySeq = new Map<number, string>()
@@ -71,7 +76,7 @@ describe('kill -9 of a node while messages flow', () => {
       'select count(*) as n, count(distinct cid) as cids, max(seq) as max from messages where room_id = $1', [room])
     expect(rows[0]).toEqual({ n: String(total), cids: String(total), max: String(total) })
     for (const m of members) m.close()
-  })
+  }, 90_000)
 
   it('the dead node restarts and serves the room again, history included', async () => {
     const [victim] = c.nodes

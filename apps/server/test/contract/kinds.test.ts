@@ -190,6 +190,17 @@ describe('answer: {"question": seq, "text"}, only by the room owner or admins', 
 })
 
 describe('kinds in general', () => {
+  it('a send over HTTP is pushed to every joined connection like a socket send', async () => {
+    const k = cid()
+    const r = await http(s.url, 'POST', `/api/rooms/${PUB}/messages`, { cid: k, kind: 'text', body: { text: ' from a bot ' } }, viewer.token)
+    expect(r).toMatchObject({ status: 200, body: { room: PUB, cid: k, seq: expect.any(Number), ts: expect.any(Number) } })
+    expect(Object.keys(r.body).sort()).toEqual(['cid', 'room', 'seq', 'ts'])
+    for (const c of [o, a, v]) {
+      const m = await c.waitFor((f) => f.type === 'message' && f.room === PUB && f.msg.seq === r.body.seq)
+      expect(m.msg).toEqual({ room: PUB, seq: r.body.seq, cid: k, from: viewer.user, kind: 'text', body: { text: 'from a bot' }, ts: r.body.ts })
+    }
+  })
+
   it('refuses an unknown kind or a non-object body over HTTP with 400', async () => {
     expectError(await post(viewer, PUB, 'video', {}), 'bad_request')
     expectError(await post(viewer, PUB, 'text', 'hello'), 'bad_request')

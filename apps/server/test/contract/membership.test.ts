@@ -104,6 +104,41 @@ describe('membership', () => {
   })
 })
 
+describe('resume', () => {
+  it('re-joins every listed room after welcome: one joined each, without id, with the messages after each seq', async () => {
+    const u = await login(s.url, 'Multi')
+    const w = await joinedClient(s, u.token, 'res-a', 'res-b', 'res-c')
+    await fill(w, 'res-a', 3)
+    await fill(w, 'res-b', 5)
+    w.close()
+    await w.waitClose()
+    const c = await TestClient.open(s.wsUrl)
+    c.send({ type: 'hello', id: 'h', token: u.token, resume: { 'res-a': 1, 'res-b': 5, 'res-c': 0 } })
+    const joined = await c.waitCount((f) => f.type === 'joined', 3)
+    const welcomeAt = c.frames.findIndex((f) => f.type === 'welcome')
+    expect(welcomeAt).toBeGreaterThanOrEqual(0)
+    for (const j of joined) {
+      expect(c.frames.indexOf(j)).toBeGreaterThan(welcomeAt)
+      expect(j).not.toHaveProperty('id')
+    }
+    const byRoom = Object.fromEntries(joined.map((j) => [j.room.id, { s: seqs(j.messages), last: j.lastSeq, more: j.more }]))
+    expect(byRoom).toEqual({
+      'res-a': { s: [2, 3], last: 3, more: false },
+      'res-b': { s: [], last: 5, more: false },
+      'res-c': { s: [], last: 0, more: false },
+    })
+    await barrier(c)
+    expect(c.frames.filter((f) => f.type === 'joined')).toHaveLength(3)
+    // The resumed rooms are subscribed: live messages arrive.
+    const other = await login(s.url, 'Poster')
+    const p = await joinedClient(s, other.token, 'res-b')
+    const { seq } = await sendText(p, 'res-b', 'live')
+    expect((await c.waitFor((f) => f.type === 'message' && f.room === 'res-b')).msg.seq).toBe(seq)
+    p.close()
+    c.close()
+  })
+})
+
 describe('/api/rooms order', () => {
   it('newest message first; rooms without messages last, newest membership first', async () => {
     const u = await login(s.url, 'Sorter')

@@ -106,7 +106,6 @@ export interface NodeOptions {
 export function serverNode(o: NodeOptions): NodeProcess {
   let proc: ChildProcess | null = null
   let port = o.port ?? 0
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), `chat-node-${o.id}-`))
   const logs: string[] = []
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -114,10 +113,10 @@ export function serverNode(o: NodeOptions): NodeProcess {
     HOST: '127.0.0.1',
     NODE_ID: o.id,
     JWT_SECRET,
-    DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
     ...o.env,
   }
+  env.DATA_DIR ??= mkdtempSync(path.join(os.tmpdir(), `chat-node-${o.id}-`))
 
   const node: NodeProcess = {
     id: o.id,
@@ -238,6 +237,9 @@ export async function startCluster(o: ClusterOptions = {}): Promise<TestCluster>
   let redis: RedisProcess | null = null
   const nodes: NodeProcess[] = []
   const tag = Math.random().toString(36).slice(2, 6)
+  // One DATA_DIR for all nodes, as docs/scaling.md says: uploads must be readable on every
+  // node (with DATABASE_URL and JWT_SECRET set, uploads are all that lives there).
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chat-cluster-'))
   let n = 0
   const cluster: TestCluster = {
     nodes,
@@ -256,6 +258,7 @@ export async function startCluster(o: ClusterOptions = {}): Promise<TestCluster>
         env: {
           DATABASE_URL: o.databaseUrl ? o.databaseUrl(db) : db.url,
           REDIS_URL: redis!.url,
+          DATA_DIR: dataDir,
           ...o.env,
           ...env,
         },
@@ -268,7 +271,7 @@ export async function startCluster(o: ClusterOptions = {}): Promise<TestCluster>
       await Promise.all(nodes.map((x) => x.kill9()))
       await redis?.stop()
       await db.drop().catch(() => {})
-      for (const x of nodes) rmSync(x.env.DATA_DIR, { recursive: true, force: true })
+      rmSync(dataDir, { recursive: true, force: true })
     },
   }
   try {

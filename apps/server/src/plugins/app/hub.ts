@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { ConnLimits } from '../../realtime/conn-limits'
+import { createConnLimits, type ConnLimits } from '../../realtime/conn-limits'
 import { Hub } from '../../realtime/hub'
 import type { SendDeps } from '../../services/messages'
 import { createSecCheck } from '../../services/msg-sec-check'
@@ -28,11 +28,17 @@ export default fp(
       log: app.log,
       gapFillDelayMs: limits.gapFillDelayMs,
       tailCheckMs: limits.tailCheckMs,
-      metrics: { delivered: (n) => app.metrics.deliveries.inc(n), brokerError: () => app.metrics.brokerErrors.inc() },
+      metrics: {
+        delivered: (n) => app.metrics.deliveries.inc(n),
+        brokerError: () => app.metrics.brokerErrors.inc(),
+        redisError: () => app.metrics.redisErrors.inc(),
+        storeError: () => app.metrics.storeErrors.inc(),
+        connections: (n) => app.metrics.connections.set(n),
+      },
     })
     await hub.start()
     app.decorate('hub', hub)
-    app.decorate('connLimits', new ConnLimits(limits, app.limiter, (u) => hub.userConnections(u)))
+    app.decorate('connLimits', createConnLimits(app.config, () => app.metrics.redisErrors.inc()))
     const { wechat, secCheck, wechatApiBase, sensitiveMode } = app.config
     const check =
       wechat && secCheck !== 'off'
@@ -66,6 +72,7 @@ export default fp(
     })
     app.addHook('onClose', async () => {
       await hub.stop()
+      await app.connLimits.close()
     })
   },
   { name: 'hub', dependencies: ['config', 'db', 'redis', 'broker', 'presence', 'metrics', 'content', 'uploads'] },

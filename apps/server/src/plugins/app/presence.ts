@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { FallbackRateLimiter } from '../../presence/fallback-limiter'
 import { createPresence, createRateLimiter } from '../../presence/index'
 import type { Presence, RateLimiter } from '../../presence/types'
 
@@ -14,7 +15,11 @@ export default fp(
   async (app) => {
     const { redisUrl, redisMode, nodeId } = app.config
     const presence = createPresence({ redisUrl: redisUrl ?? undefined, redisMode, nodeId })
-    const limiter = createRateLimiter({ redisUrl: redisUrl ?? undefined, redisMode, nodeId })
+    const shared = createRateLimiter({ redisUrl: redisUrl ?? undefined, redisMode, nodeId })
+    // Redis down must not refuse or stall sends and logins: limits go per node meanwhile.
+    const limiter = redisUrl
+      ? new FallbackRateLimiter(shared, { onError: () => app.metrics?.redisErrors.inc() })
+      : shared
     app.decorate('presence', presence)
     app.decorate('limiter', limiter)
     app.addHook('onClose', async () => {

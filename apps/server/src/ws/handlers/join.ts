@@ -6,7 +6,9 @@ import type { HandlerContext } from '../context'
 /** join: membership + subscription; the reply is a snapshot, live pushes follow it. */
 export async function join(ctx: HandlerContext, f: JoinFrame): Promise<void> {
   const { app, conn } = ctx
-  const { store, presence, hub } = app
+  const { store, hub } = app
+  // Through the hub: presence answers from this node while Redis is away (a join must work).
+  const presence = hub.presence
   const rejoin = conn.rooms.has(f.room)
   if (!rejoin && conn.rooms.size >= app.config.limits.roomsPerConn) {
     fail(ErrorCode.RateLimited, `a connection may join at most ${app.config.limits.roomsPerConn} rooms`)
@@ -19,23 +21,26 @@ export async function join(ctx: HandlerContext, f: JoinFrame): Promise<void> {
   let attached = false
   try {
     first = await presence.add(room.id, conn.user, conn.id)
+    // The head is read before the page: every seq up to it is then in the page (or below
+    // `after`, or reachable with `more`). Read after, a message stored in between would sit
+    // above the page yet at or below lastSeq — skipped by live pushes, never in the reply.
+    const head = await store.getRoom(room.id)
     const page =
       f.after === undefined
         ? await store.getMessages(room.id, { limit: Limits.joinLatest })
         : await store.getMessages(room.id, { after: f.after, limit: Limits.joinAfterMax })
-    const fresh = await store.getRoom(room.id)
     const online = await presence.online(room.id)
     if (conn.closed) return
     // Live pushes start after lastSeq; with `after` and `more`, the client pages the
     // range between with history (its join point is the room's head, not its cursor).
-    const lastSeq = Math.max(fresh?.lastSeq ?? room.lastSeq, page.messages.at(-1)?.seq ?? 0)
+    const lastSeq = Math.max(head?.lastSeq ?? room.lastSeq, page.messages.at(-1)?.seq ?? 0)
     ctx.reply({ type: 'joined', room: roomInfo(room), lastSeq, online, messages: page.messages, more: page.more })
     hub.attach(conn, feed, lastSeq)
     attached = true
     if (first) hub.emit(room.id, { type: 'presence', room: room.id, user: conn.user, status: 'online' }, { conn: conn.id })
     app.metrics?.joins.inc()
   } finally {
-    if (!attached && !rejoin) await presence.remove(room.id, conn.user.id, conn.id).catch(() => false)
+    if (!attached && !rejoin) await presence.remove(room.id, conn.user, conn.id)
     await hub.release(feed)
   }
 }

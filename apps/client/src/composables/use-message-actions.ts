@@ -1,0 +1,34 @@
+// Long-press on a message: copy, recall (own, within 2 minutes), answer a question.
+import type { Ref } from 'vue'
+import { Limits } from '@chat/protocol'
+import type { ViewItem } from '../engine/chat-view'
+import { t } from '../i18n'
+import { useMessagesStore } from '../stores/messages'
+
+export function useMessageActions(room: Ref<string>, answerTo: Ref<ViewItem | null>, toast: (s: string) => void) {
+  const messages = useMessagesStore()
+
+  async function recall(item: ViewItem) {
+    try {
+      await messages.recall(room.value, item.seq)
+    } catch (e) {
+      const code = (e as { code?: string }).code
+      toast(code === 'too_late' ? t('recallTooLate') : t('recallFailed'))
+    }
+  }
+
+  function onAction(item: ViewItem) {
+    if (!item.seq || item.recalled) return
+    const actions: Array<{ label: string; run: () => void }> = []
+    if (item.text) actions.push({ label: t('copy'), run: () => uni.setClipboardData({ data: item.text }) })
+    if (item.mine && Date.now() - item.ts < Limits.recallWindowMs) actions.push({ label: t('recall'), run: () => void recall(item) })
+    if (item.kind === 'question' && !item.quote) actions.push({ label: t('answer'), run: () => (answerTo.value = item) })
+    if (!actions.length) return
+    uni.showActionSheet({
+      itemList: actions.map((a) => a.label),
+      success: (res) => actions[res.tapIndex]?.run(),
+    })
+  }
+
+  return { onAction }
+}

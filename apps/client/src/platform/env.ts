@@ -1,0 +1,48 @@
+// Everything that differs between H5 and the WeChat mini-program, in one place.
+
+/** The server base: VITE_SERVER_URL when built with one, else (H5) the page's own origin. */
+export function serverBase(): string {
+  const configured = import.meta.env.VITE_SERVER_URL
+  if (configured) return configured
+  // #ifdef H5
+  return window.location.origin
+  // #endif
+  // #ifndef H5
+  return 'http://127.0.0.1:3000'
+  // #endif
+}
+
+/** Mini-programs are frozen ~5 s after hiding; H5 tabs keep running. */
+export const pauseInBackground: boolean = (() => {
+  // #ifdef MP-WEIXIN
+  return true
+  // #endif
+  // #ifndef MP-WEIXIN
+  return false
+  // #endif
+})()
+
+/** A WeChat login code, or null outside WeChat. */
+export function wechatCode(): Promise<string | null> {
+  // #ifdef MP-WEIXIN
+  return new Promise((resolve) => {
+    uni.login({
+      provider: 'weixin',
+      success: (res) => resolve(res.code || null),
+      fail: () => resolve(null),
+    })
+  })
+  // #endif
+  // #ifndef MP-WEIXIN
+  return Promise.resolve(null)
+  // #endif
+}
+
+export const hasWechatLogin: boolean = (() => {
+  // #ifdef MP-WEIXIN
+  return true
+  // #endif
+  // #ifndef MP-WEIXIN
+  return false
+  // #endif
+})()

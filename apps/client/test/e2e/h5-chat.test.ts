@@ -1,0 +1,246 @@
+// The H5 build in a real browser against the real server: two users log in, join a room
+// by id, chat, like, send flowers, see each other online, get unread badges; a room with
+// hundreds of messages renders only a window of them. Screenshots go to screenshots/.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { deflateSync } from 'node:zlib'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { longPress, openBrowser } from '../support/browser'
+import { h5Dir, clientDir } from '../support/builds'
+import { createClient, ensureServerBuilt, serverSourceExists, startServer, until, type RunningServer } from '../support/real-server'
+import { serveH5 } from '../support/static-proxy'
+
+const shots = join(clientDir, 'screenshots')
+const ROOM = 'course101'
+
+async function login(page: Page, url: string, name: string) {
+  await page.goto(url + '/')
+  await page.locator('[data-testid=login-name] input').fill(name)
+  await page.getByTestId('login-submit').click()
+  await page.getByTestId('room-id-input').waitFor()
+}
+
+async function joinRoom(page: Page, room: string) {
+  await page.locator('[data-testid=room-id-input] input').fill(room)
+  await page.getByTestId('room-join').click()
+  await page.getByTestId('message-input').waitFor()
+  await page.getByTestId('conn-status').waitFor({ state: 'detached', timeout: 10_000 })
+}
+
+async function send(page: Page, text: string) {
+  await page.locator('[data-testid=message-input] input').fill(text)
+  await page.getByTestId('send-button').click()
+}
+
+/** A small solid-colour PNG, made here so the test ships no binary. */
+function png(w: number, h: number): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    return c >>> 0
+  })
+  const crc = (b: Buffer) => {
+    let c = 0xffffffff
+    for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8)
+    return (c ^ 0xffffffff) >>> 0
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const td = Buffer.concat([Buffer.from(type), data])
+    const out = Buffer.alloc(td.length + 8)
+    out.writeUInt32BE(data.length, 0)
+    td.copy(out, 4)
+    out.writeUInt32BE(crc(td), td.length + 4)
+    return out
+  }
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(w, 0)
+  ihdr.writeUInt32BE(h, 4)
+  ihdr.set([8, 2, 0, 0, 0], 8)
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: w }, () => [7, 193, 96]).flat())])
+  const raw = Buffer.concat(Array.from({ length: h }, () => row))
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))])
+}
+
+const texts = (page: Page) => page.getByTestId('message-text').allInnerTexts()
+
+describe.skipIf(!serverSourceExists)('H5 build in Chromium', { timeout: 60_000 }, () => {
+  let server: RunningServer
+  let site: { url: string; close(): Promise<void> }
+  let alice: Awaited<ReturnType<typeof openBrowser>>
+  let bob: Awaited<ReturnType<typeof openBrowser>>
+
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true })
+    ensureServerBuilt()
+    server = await startServer({ SEND_RATE_LIMIT: '10000', FRAME_RATE_LIMIT: '10000' })
+    site = await serveH5(h5Dir, server.base)
+    alice = await openBrowser()
+    bob = await openBrowser()
+  }, 240_000)
+
+  afterAll(async () => {
+    await alice?.close()
+    await bob?.close()
+    await site?.close()
+    await server?.stop()
+  })
+
+  it('logs in with a nickname and lands on the rooms page', async () => {
+    await alice.page.goto(site.url + '/')
+    await alice.page.getByTestId('login-name').waitFor()
+    await alice.page.screenshot({ path: join(shots, 'h5-login.png') })
+    await login(alice.page, site.url, 'Alice')
+    await alice.page.screenshot({ path: join(shots, 'h5-rooms-empty.png') })
+    await login(bob.page, site.url, 'Bob')
+  })
+
+  it('joins a room by id, shows the banner until live, and counts who is online', async () => {
+    await joinRoom(alice.page, ROOM)
+    await expect.poll(() => alice.page.getByTestId('online-count').innerText()).toBe('1')
+    await joinRoom(bob.page, ROOM)
+    await expect.poll(() => alice.page.getByTestId('online-count').innerText()).toBe('2')
+    await expect.poll(() => bob.page.getByTestId('online-count').innerText()).toBe('2')
+  })
+
+  it('refuses an empty message with a toast', async () => {
+    await alice.page.getByTestId('send-button').click()
+    await alice.page.getByText('消息不能为空').waitFor()
+    expect(await alice.page.getByTestId('message-item').count()).toBe(0)
+  })
+
+  it('two users chat: each message shows once on both sides', async () => {
+    await send(alice.page, '你好，Bob！今天的课讲到哪里了？')
+    await expect.poll(() => texts(bob.page)).toEqual(['你好，Bob！今天的课讲到哪里了？'])
+    await send(bob.page, '第三章，微积分基本定理 📚')
+    await expect.poll(() => texts(alice.page)).toEqual(['你好，Bob！今天的课讲到哪里了？', '第三章，微积分基本定理 📚'])
+    expect(await alice.page.getByTestId('message-item').count()).toBe(2)
+    expect(await bob.page.getByTestId('message-item').count()).toBe(2)
+    // The input is cleared after sending.
+    await expect.poll(() => alice.page.locator('[data-testid=message-input] input').inputValue()).toBe('')
+  })
+
+  it('likes and flowers arrive as messages and bump the counters', async () => {
+    await bob.page.getByTestId('like-button').click()
+    await bob.page.getByTestId('flower-button').click()
+    await expect.poll(() => alice.page.getByTestId('message-item').count()).toBe(4)
+    await expect.poll(() => alice.page.getByTestId('like-button').innerText()).toContain('1')
+    await expect.poll(() => alice.page.getByTestId('flower-button').innerText()).toContain('1')
+    await alice.page.waitForTimeout(600)
+    await alice.page.screenshot({ path: join(shots, 'h5-chat-alice.png') })
+    await bob.page.screenshot({ path: join(shots, 'h5-chat-bob.png') })
+  })
+
+  it('the image button says when the server does not take images yet', async () => {
+    const probe = await fetch(`${server.base}/api/uploads`, { method: 'POST' })
+    const body = (await probe.json().catch(() => ({}))) as { error?: string }
+    if (probe.status !== 503 || body.error !== 'unavailable') return // uploads exist: the picker opens instead
+    await expect.poll(() => alice.page.getByTestId('image-button').innerText()).toContain('暂不支持')
+    await alice.page.getByTestId('image-button').click()
+    await alice.page.getByText('服务器暂不支持发送图片').first().waitFor()
+  })
+
+  it('sends an image when the server takes uploads', async () => {
+    const probe = await fetch(`${server.base}/api/uploads`, { method: 'POST' })
+    if (probe.status === 503) return // covered by the test above
+    const file = join(tmpdir(), `chat-e2e-${process.pid}.png`)
+    writeFileSync(file, png(160, 100))
+    const before = await bob.page.getByTestId('message-item').count()
+    const chooser = alice.page.waitForEvent('filechooser')
+    await alice.page.getByTestId('image-button').click()
+    await (await chooser).setFiles(file)
+    await expect.poll(() => bob.page.getByTestId('message-item').count(), { timeout: 10_000 }).toBe(before + 1)
+    const img = bob.page.getByTestId('message-item').last().locator('.img img')
+    await expect.poll(() => img.getAttribute('src')).toMatch(/\/uploads\/[\w-]+\.png$/)
+    await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(160)
+  })
+
+  it('recalls my own message with a long press', async () => {
+    const mine = alice.page.getByTestId('message-text').first()
+    await longPress(alice.page, mine)
+    await alice.page.getByText('撤回', { exact: true }).click()
+    await expect.poll(() => bob.page.getByText('消息已撤回').count()).toBe(1)
+    expect(await texts(bob.page)).not.toContain('你好，Bob！今天的课讲到哪里了？')
+    // Still exactly one message-item for the recalled message.
+    await expect.poll(() => alice.page.getByText('消息已撤回').count()).toBe(1)
+  })
+
+  it('the host answers a viewer\'s question and both show together', async () => {
+    await alice.page.goBack()
+    await alice.page.locator('[data-testid=room-id-input] input').fill('liveqa')
+    await alice.page.getByText('创建', { exact: true }).click()
+    await alice.page.getByTestId('message-input').waitFor()
+    await bob.page.goBack()
+    await joinRoom(bob.page, 'liveqa')
+    await bob.page.getByText('提问', { exact: true }).click()
+    await send(bob.page, '期末考试考哪几章？')
+    const question = alice.page.getByTestId('message-text').filter({ hasText: '期末考试考哪几章？' })
+    await question.waitFor()
+    await longPress(alice.page, question)
+    await alice.page.getByText('回答', { exact: true }).click()
+    await send(alice.page, '第一到第五章')
+    await bob.page.getByText('主持人回答：第一到第五章').waitFor()
+    await bob.page.waitForTimeout(300)
+    await bob.page.screenshot({ path: join(shots, 'h5-question-answer.png') })
+    await bob.page.getByTestId('online-count').click()
+    await bob.page.getByText('私聊', { exact: true }).first().waitFor()
+    await bob.page.screenshot({ path: join(shots, 'h5-members.png') })
+    await bob.page.getByText('私聊', { exact: true }).first().click()
+    await bob.page.getByTestId('message-input').waitFor()
+    await send(bob.page, '老师，私下问个问题')
+    await expect.poll(() => texts(bob.page)).toEqual(['老师，私下问个问题'])
+    await bob.page.goBack()
+    await bob.page.goBack()
+  })
+
+  it('shows unread badges on the rooms page and reopens there after a reload', async () => {
+    // Bob is back on the rooms page; Alice is in "liveqa".
+    await bob.page.getByTestId('room-item').first().waitFor()
+    await send(alice.page, '大家记得交作业')
+    const liveqa = bob.page.locator('[data-testid=room-item][data-room=liveqa]')
+    await expect.poll(() => liveqa.getByTestId('room-unread').innerText(), { timeout: 10_000 }).toBe('1')
+    expect(await bob.page.getByTestId('room-unread').count()).toBe(1)
+    await bob.page.screenshot({ path: join(shots, 'h5-rooms-unread.png') })
+    // A valid saved token opens the app on the rooms page.
+    await bob.page.goto(site.url + '/')
+    await bob.page.reload()
+    await bob.page.getByTestId('room-item').first().waitFor()
+    expect(await bob.page.getByTestId('login-submit').count()).toBe(0)
+  })
+
+  it('a busy room renders only a window of its messages', async () => {
+    const bot = await createClient(server.base, '助教机器人')
+    await bot.messages.join('liveqa') // the room on Alice's screen
+    for (let i = 1; i <= 400; i++) bot.messages.send('liveqa', 'text', { text: `第 ${i} 条消息` })
+    await until(() => bot.messages.timeline('liveqa')!.pending.length === 0, 'bot acked', 30_000)
+    bot.chat.logout()
+    await expect.poll(() => alice.page.getByTestId('message-text').last().innerText(), { timeout: 15_000 }).toBe('第 400 条消息')
+    const rendered = await alice.page.getByTestId('message-item').count()
+    expect(rendered).toBeGreaterThan(50)
+    expect(rendered).toBeLessThanOrEqual(200)
+    await alice.page.screenshot({ path: join(shots, 'h5-chat-busy.png') })
+  })
+
+  it('rides out a server restart: banner while down, then every message, once', async () => {
+    await bob.page.getByTestId('room-item').first().click()
+    await bob.page.getByTestId('message-input').waitFor()
+    const before = await texts(bob.page)
+    await server.halt()
+    await alice.page.getByTestId('conn-status').waitFor()
+    await alice.page.screenshot({ path: join(shots, 'h5-reconnecting.png') })
+    await server.restart()
+    // Someone writes the moment the server is back, before the browsers have reconnected.
+    const bot = await createClient(server.base, '助教机器人')
+    await bot.messages.join('liveqa')
+    for (let i = 1; i <= 3; i++) bot.messages.send('liveqa', 'text', { text: `重启后第 ${i} 条` })
+    await until(() => bot.messages.timeline('liveqa')!.pending.length === 0, 'bot acked')
+    bot.chat.logout()
+    await alice.page.getByTestId('conn-status').waitFor({ state: 'detached', timeout: 40_000 })
+    await expect.poll(() => texts(alice.page), { timeout: 15_000 }).toContain('重启后第 3 条')
+    await expect.poll(async () => (await texts(bob.page)).slice(-3), { timeout: 40_000 }).toEqual(['重启后第 1 条', '重启后第 2 条', '重启后第 3 条'])
+    const after = await texts(bob.page)
+    expect(after.filter((t) => t === '重启后第 1 条')).toHaveLength(1)
+    expect(after.length).toBeGreaterThanOrEqual(Math.min(before.length, 100))
+  })
+})

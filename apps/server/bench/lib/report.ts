@@ -1,0 +1,180 @@
+/** The comparison table `pnpm bench` prints (Markdown, pasted into docs/benchmarks.md). */
+
+export interface FanoutResult {
+  roomSize: number
+  conns: number
+  /** Highest offered deliveries/s with ≥ 99.9 % delivered and p99 < 100 ms. */
+  maxDeliveriesPerSec: number
+  steps: Array<{ deliveriesPerSec: number; delivered: number; p99: number; pass: boolean; otherPct: number }>
+  half: {
+    deliveriesPerSec: number
+    p50: number
+    p99: number
+    p999: number
+    delivered: number
+    serverCpuPer1k: number
+    redisCpuPer1k: number
+    pgCpuPer1k: number
+    genCpuPct: number
+    serverCpuPct: number
+    /** Share of one core busy with work outside the benchmark during the run. */
+    otherPct: number
+  } | null
+}
+
+export interface IdleResult {
+  conns: number
+  heapPerConn: number
+  rssPerConn: number
+  connectPerSec: number
+  joinPerSec: number
+}
+
+export interface SteadyResult {
+  rooms: number
+  size: number
+  messagesPerSec: number
+  deliveriesPerSec: number
+  delivered: number
+  errors: number
+  p50: number
+  p99: number
+  p999: number
+  serverCpuPer1k: number
+  redisCpuPer1k: number
+  pgCpuPer1k: number
+  otherPct: number
+}
+
+export interface TargetResults {
+  fanout: FanoutResult[]
+  idle: IdleResult[]
+  steady: SteadyResult | null
+  sqlite: FanoutResult | null
+}
+
+export interface Results {
+  date: string
+  machine: string
+  node: string
+  command: string
+  elapsedSec?: number
+  targets: Partial<Record<'chat' | 'sio', TargetResults>>
+}
+
+type Better = 'higher' | 'lower'
+interface Row {
+  label: string
+  ours: number | null
+  peer: number | null
+  better: Better
+  fmt: (n: number) => string
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US')
+const ms = (n: number) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0))
+const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`
+const dec = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1))
+const pct = (n: number) => `${(n * 100).toFixed(2)} %`
+
+function table(rows: Row[]): string {
+  const out = ['| figure | this server | Socket.IO + redis-adapter | ours ÷ Socket.IO | better |', '|---|---:|---:|---:|---|']
+  for (const r of rows) {
+    const ratio = r.ours !== null && r.peer !== null && r.peer !== 0 ? `${(r.ours / r.peer).toFixed(2)}×` : '—'
+    out.push(`| ${r.label} | ${r.ours === null ? '—' : r.fmt(r.ours)} | ${r.peer === null ? '—' : r.fmt(r.peer)} | ${ratio} | ${r.better} |`)
+  }
+  return out.join('\n') + '\n'
+}
+
+function fanoutRows(o: FanoutResult | undefined | null, p: FanoutResult | undefined | null, size: number, prefix = `room ${size}`): Row[] {
+  const h = (r: FanoutResult | undefined | null) => r?.half ?? null
+  const v = (r: FanoutResult | undefined | null, f: (x: NonNullable<FanoutResult['half']>) => number) => (h(r) ? f(h(r)!) : null)
+  return [
+    { label: `${prefix}: max deliveries/s (≥ 99.9 % delivered, p99 < 100 ms)`, ours: o?.maxDeliveriesPerSec ?? null, peer: p?.maxDeliveriesPerSec ?? null, better: 'higher', fmt: int },
+    { label: `${prefix}: p50 at half load (ms)`, ours: v(o, (x) => x.p50), peer: v(p, (x) => x.p50), better: 'lower', fmt: ms },
+    { label: `${prefix}: p99 at half load (ms)`, ours: v(o, (x) => x.p99), peer: v(p, (x) => x.p99), better: 'lower', fmt: ms },
+    { label: `${prefix}: p99.9 at half load (ms)`, ours: v(o, (x) => x.p999), peer: v(p, (x) => x.p999), better: 'lower', fmt: ms },
+    { label: `${prefix}: server CPU-ms per 1000 deliveries`, ours: v(o, (x) => x.serverCpuPer1k), peer: v(p, (x) => x.serverCpuPer1k), better: 'lower', fmt: dec },
+    { label: `${prefix}: deliveries per server CPU-second`, ours: v(o, (x) => 1e6 / x.serverCpuPer1k), peer: v(p, (x) => 1e6 / x.serverCpuPer1k), better: 'higher', fmt: int },
+    { label: `${prefix}: + Redis CPU-ms per 1000`, ours: v(o, (x) => x.redisCpuPer1k), peer: v(p, (x) => x.redisCpuPer1k), better: 'lower', fmt: dec },
+    { label: `${prefix}: + Postgres CPU-ms per 1000 (peer stores nothing)`, ours: v(o, (x) => x.pgCpuPer1k), peer: v(p, (x) => x.pgCpuPer1k), better: 'lower', fmt: dec },
+  ]
+}
+
+export function printReport(r: Results): string {
+  const o = r.targets.chat
+  const p = r.targets.sio
+  let s = `\n# pnpm bench — ${r.date}\n\n${r.machine}; Node ${r.node}; ${r.elapsedSec ? `${r.elapsedSec.toFixed(0)} s` : ''}\n`
+  s += 'Generator, server nodes, Redis and Postgres share the same cores.\n\n'
+  s += '## Fan-out, 2 nodes + Redis (ours also writes every message to Postgres before acking)\n\n'
+  const rows: Row[] = []
+  for (const size of [10, 100, 1000]) {
+    const a = o?.fanout.find((f) => f.roomSize === size)
+    const b = p?.fanout.find((f) => f.roomSize === size)
+    if (a || b) rows.push(...fanoutRows(a, b, size))
+  }
+  s += table(rows)
+  if (o?.idle.length || p?.idle.length) {
+    s += '\n## Idle connections (authenticated, each in one room of 10), 2 nodes + Redis\n\n'
+    const idle: Row[] = []
+    for (const n of [5000, 10000]) {
+      const a = o?.idle.find((x) => x.conns === n)
+      const b = p?.idle.find((x) => x.conns === n)
+      idle.push(
+        { label: `${n / 1000}k: heap per connection`, ours: a?.heapPerConn ?? null, peer: b?.heapPerConn ?? null, better: 'lower', fmt: kib },
+        { label: `${n / 1000}k: RSS per connection`, ours: a?.rssPerConn ?? null, peer: b?.rssPerConn ?? null, better: 'lower', fmt: kib },
+        { label: `${n / 1000}k: connect rate (conn/s, open + auth)`, ours: a?.connectPerSec ?? null, peer: b?.connectPerSec ?? null, better: 'higher', fmt: int },
+        { label: `${n / 1000}k: join rate (joins/s)`, ours: a?.joinPerSec ?? null, peer: b?.joinPerSec ?? null, better: 'higher', fmt: int },
+      )
+    }
+    s += table(idle)
+  }
+  if (o?.steady || p?.steady) {
+    const a = o?.steady
+    const b = p?.steady
+    const x = a ?? b!
+    s += `\n## Many small rooms: ${x.rooms} rooms of ${x.size}, ${int(x.messagesPerSec)} messages/s (${int(x.deliveriesPerSec)} deliveries/s)\n\n`
+    s += table([
+      { label: 'delivered', ours: a?.delivered ?? null, peer: b?.delivered ?? null, better: 'higher', fmt: pct },
+      { label: 'p50 (ms)', ours: a?.p50 ?? null, peer: b?.p50 ?? null, better: 'lower', fmt: ms },
+      { label: 'p99 (ms)', ours: a?.p99 ?? null, peer: b?.p99 ?? null, better: 'lower', fmt: ms },
+      { label: 'p99.9 (ms)', ours: a?.p999 ?? null, peer: b?.p999 ?? null, better: 'lower', fmt: ms },
+      { label: 'server CPU-ms per 1000 deliveries', ours: a?.serverCpuPer1k ?? null, peer: b?.serverCpuPer1k ?? null, better: 'lower', fmt: dec },
+      { label: '+ Redis CPU-ms per 1000', ours: a?.redisCpuPer1k ?? null, peer: b?.redisCpuPer1k ?? null, better: 'lower', fmt: dec },
+      { label: '+ Postgres CPU-ms per 1000', ours: a?.pgCpuPer1k ?? null, peer: b?.pgCpuPer1k ?? null, better: 'lower', fmt: dec },
+    ])
+  }
+  if (o?.sqlite || p?.sqlite) {
+    s += '\n## One node, room of 1000 (ours: SQLite + in-process bus; peer: in-memory adapter)\n\n'
+    s += table(fanoutRows(o?.sqlite, p?.sqlite, 1000, 'one node').filter((x) => !x.label.includes('Redis') && !x.label.includes('Postgres')))
+  }
+  s += '\n## Targets (room of 1000, 2 nodes)\n\n' + verdicts(r) + '\n'
+  return s
+}
+
+function verdicts(r: Results): string {
+  const o = r.targets.chat
+  const p = r.targets.sio
+  const a = o?.fanout.find((f) => f.roomSize === 1000)
+  const b = p?.fanout.find((f) => f.roomSize === 1000)
+  const lines: string[] = []
+  const line = (name: string, ok: boolean | null, detail: string) => lines.push(`- ${ok === null ? 'n/a ' : ok ? 'MET ' : 'NOT MET'} ${name}: ${detail}`)
+  if (a?.half && b?.half) {
+    const ratio = b.half.serverCpuPer1k / a.half.serverCpuPer1k
+    line('≥ 2× deliveries per CPU-second', ratio >= 2, `${ratio.toFixed(2)}× (server processes; ${((b.half.serverCpuPer1k + b.half.redisCpuPer1k) / (a.half.serverCpuPer1k + a.half.redisCpuPer1k + a.half.pgCpuPer1k)).toFixed(2)}× counting Redis and Postgres too)`)
+  } else line('≥ 2× deliveries per CPU-second', null, 'not measured')
+  if (a && b && b.maxDeliveriesPerSec > 0) {
+    const ratio = a.maxDeliveriesPerSec / b.maxDeliveriesPerSec
+    line('≥ 2× max sustainable deliveries/s', ratio >= 2, `${ratio.toFixed(2)}× (${int(a.maxDeliveriesPerSec)} vs ${int(b.maxDeliveriesPerSec)})`)
+  } else line('≥ 2× max sustainable deliveries/s', null, 'not measured')
+  const ia = o?.idle.at(-1)
+  const ib = p?.idle.at(-1)
+  if (ia && ib) {
+    const ratio = ia.heapPerConn / ib.heapPerConn
+    line('≤ ½ heap per idle connection', ratio <= 0.5, `${ratio.toFixed(2)}× at ${ia.conns / 1000}k (${kib(ia.heapPerConn)} vs ${kib(ib.heapPerConn)})`)
+  } else line('≤ ½ heap per idle connection', null, 'not measured')
+  if (a?.half && b?.half) {
+    line('p99 at half load ≤ its p99', a.half.p99 <= b.half.p99, `${ms(a.half.p99)} ms vs ${ms(b.half.p99)} ms (each at half of its own maximum)`)
+  } else line('p99 at half load ≤ its p99', null, 'not measured')
+  return lines.join('\n')
+}

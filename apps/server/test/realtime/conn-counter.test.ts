@@ -1,0 +1,104 @@
+/**
+ * The connection caps' counter against a real Redis of its own: shared by nodes, freed on
+ * release, forgotten when a node stops renewing (crash), rebuilt after Redis restarts empty,
+ * and per node (never refusing everyone) while Redis is down.
+ */
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { LocalConnCounter, RedisConnCounter } from '../../src/realtime/conn-counter'
+import { eventually, startRedis, type RedisProcess } from '../helpers/redis-server'
+
+let redis: RedisProcess
+const clients: Redis[] = []
+const counters: RedisConnCounter[] = []
+beforeAll(async () => {
+  redis = await startRedis()
+})
+afterAll(async () => {
+  await Promise.all(counters.map((c) => c.close().catch(() => {})))
+  for (const c of clients) c.disconnect()
+  await redis.stop()
+})
+
+function node(opts: { leaseMs?: number } = {}) {
+  const client = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1, retryStrategy: () => 100 })
+  client.on('error', () => {})
+  clients.push(client)
+  const errors: unknown[] = []
+  const counter = new RedisConnCounter({ redis: client, leaseMs: opts.leaseMs, onError: (e) => errors.push(e), timeoutMs: 300 })
+  counters.push(counter)
+  return { client, counter, errors }
+}
+const key = () => `u:${Math.random().toString(36).slice(2, 10)}`
+
+describe('LocalConnCounter', () => {
+  it('caps, is idempotent per member and frees on release', async () => {
+    const c = new LocalConnCounter()
+    expect(await c.acquire('u:a', 'c1', 2)).toBe(true)
+    expect(await c.acquire('u:a', 'c1', 2)).toBe(true)
+    expect(await c.acquire('u:a', 'c2', 2)).toBe(true)
+    expect(await c.acquire('u:a', 'c3', 2)).toBe(false)
+    expect(await c.acquire('u:b', 'c3', 2)).toBe(true)
+    await c.release('u:a', 'c1')
+    expect(await c.acquire('u:a', 'c3', 2)).toBe(true)
+  })
+})
+
+describe('RedisConnCounter', () => {
+  it('counts one key across nodes and frees a place on release', async () => {
+    const a = node()
+    const b = node()
+    const k = key()
+    expect(await a.counter.acquire(k, 'a1', 3)).toBe(true)
+    expect(await b.counter.acquire(k, 'b1', 3)).toBe(true)
+    expect(await a.counter.acquire(k, 'a2', 3)).toBe(true)
+    expect(await b.counter.acquire(k, 'b2', 3)).toBe(false)
+    expect(await b.counter.acquire(key(), 'b2', 3)).toBe(true)
+    await a.counter.release(k, 'a1')
+    expect(await b.counter.acquire(k, 'b2', 3)).toBe(true)
+    expect(a.errors.concat(b.errors)).toEqual([])
+  })
+
+  it("forgets a dead node's sockets once their lease runs out", async () => {
+    const dead = node({ leaseMs: 600 })
+    const alive = node({ leaseMs: 600 })
+    const k = key()
+    expect(await dead.counter.acquire(k, 'd1', 2)).toBe(true)
+    expect(await dead.counter.acquire(k, 'd2', 2)).toBe(true)
+    expect(await alive.counter.acquire(k, 'a1', 2)).toBe(false)
+    dead.client.disconnect() // no more renewals, no goodbye
+    await eventually(() => alive.counter.acquire(k, 'a1', 2), 5_000, 'the lease to run out')
+  })
+
+  it('keeps renewing live sockets (they do not expire while their node lives)', async () => {
+    const a = node({ leaseMs: 300 })
+    const b = node({ leaseMs: 300 })
+    const k = key()
+    expect(await a.counter.acquire(k, 'a1', 1)).toBe(true)
+    await new Promise((r) => setTimeout(r, 1000))
+    expect(await b.counter.acquire(k, 'b1', 1)).toBe(false)
+  })
+
+  it('fails open to per-node caps while Redis is down, and restores the counts when it is back empty', async () => {
+    const a = node({ leaseMs: 600 })
+    const b = node({ leaseMs: 600 })
+    const k = key()
+    expect(await a.counter.acquire(k, 'a1', 2)).toBe(true)
+    await redis.stop()
+    try {
+      // Not refused for everyone: node b still counts its own sockets against the cap.
+      expect(await b.counter.acquire(k, 'b1', 2)).toBe(true)
+      expect(await b.counter.acquire(k, 'b2', 2)).toBe(true)
+      expect(await b.counter.acquire(k, 'b3', 2)).toBe(false)
+      expect(b.errors.length).toBeGreaterThan(0)
+    } finally {
+      await redis.restart()
+    }
+    // Redis came back with nothing; the renewals put a1, b1 and b2 back, so the key is over.
+    await eventually(async () => (await a.client.zcard(`chat:conns:${k}`).catch(() => 0)) === 3, 5_000, 'counts restored')
+    expect(await a.counter.acquire(k, 'a2', 2)).toBe(false)
+    await b.counter.release(k, 'b1')
+    await b.counter.release(k, 'b2')
+    expect(await a.counter.acquire(k, 'a2', 2)).toBe(true)
+  })
+})
