@@ -1,8 +1,13 @@
-// Vitest globalSetup for the client project: build H5 and mp-weixin before the tests that
-// inspect them. CLIENT_SKIP_BUILD=1 reuses existing dist/ output (quick local unit runs).
+// Vitest globalSetup for the client project, run once before any test file: build H5 and
+// mp-weixin (the build checks, the browser and the mini-program tests read dist/), and the
+// server bundle if it is missing or stale (several test files start it; building it once
+// here keeps them from building it at the same time).
+// CLIENT_SKIP_BUILD=1 reuses the existing client dist/ (quick local unit runs).
 import { runBuilds } from './support/builds'
+import { ensureServerBuilt, serverSourceExists } from './support/server-build'
 
 export default function setup(): void {
+  if (serverSourceExists) ensureServerBuilt()
   if (process.env.CLIENT_SKIP_BUILD === '1') return
   runBuilds()
 }

@@ -52,6 +52,8 @@ export type ClientFrame =
 export interface WelcomeFrame extends Req { type: 'welcome'; user: User; node: string; heartbeat: number }
 export interface JoinedFrame extends Req {
   type: 'joined'; room: RoomInfo; lastSeq: number; online: User[]; messages: Message[]; more: boolean
+  /** Addition: the caller's role in the room (owner, admin or member). */
+  role?: 'owner' | 'admin' | 'member'
 }
 export interface LeftFrame extends Req { type: 'left'; room: string }
 export interface AckFrame extends Req { type: 'ack'; room: string; cid: string; seq: number; ts: number }

@@ -1,8 +1,10 @@
 // One socket for all rooms: handshake with `resume`, heartbeat, reconnect with backoff,
 // request/reply by id. It knows nothing about rooms or messages; stores listen to `frame`.
-import { CloseCode, type ClientFrame, type RequestId, type ServerFrame, type WelcomeFrame } from '@chat/protocol'
+import { CloseCode, type ClientFrame, type ServerFrame, type WelcomeFrame } from '@chat/protocol'
 import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff'
 import { Emitter } from './emitter'
+import { Heartbeat } from './heartbeat'
+import { PendingRequests, RequestError } from './requests'
 import type { SocketFactory, SocketLike } from './types'
 
 export const ConnState = {
@@ -15,11 +17,7 @@ export const ConnState = {
 } as const
 export type ConnState = (typeof ConnState)[keyof typeof ConnState]
 
-export class RequestError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message)
-  }
-}
+export { RequestError }
 
 export interface ConnectionOptions {
   url: () => string
@@ -43,14 +41,6 @@ export interface ConnectionEvents extends Record<string, unknown> {
   fatal: { code: number; reason: string }
 }
 
-interface PendingRequest {
-  resolve: (f: ServerFrame) => void
-  reject: (e: RequestError) => void
-  timer: ReturnType<typeof setTimeout>
-}
-
-const MISSED_PONGS_DEAD = 2
-
 export class Connection extends Emitter<ConnectionEvents> {
   state: ConnState = ConnState.Idle
   /** Failed attempts since the last `welcome`; drives the backoff window. */
@@ -63,14 +53,13 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   private ws: SocketLike | null = null
   private gen = 0
-  private nextId = 1
-  private requests = new Map<RequestId, PendingRequest>()
+  private readonly requests = new PendingRequests()
   private retryTimer: ReturnType<typeof setTimeout> | null = null
   private connectTimer: ReturnType<typeof setTimeout> | null = null
-  private beatTimer: ReturnType<typeof setInterval> | null = null
-  private probeTimer: ReturnType<typeof setTimeout> | null = null
-  private awaitingPong = false
-  private missed = 0
+  private readonly heartbeat = new Heartbeat(
+    () => this.write({ type: 'ping' }),
+    (reason) => this.lost(4000, reason),
+  )
 
   constructor(private readonly opts: ConnectionOptions) {
     super()
@@ -99,7 +88,7 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   /** Foreground or network back: reconnect at once, or check a socket that looks open. */
   wake(): void {
-    if (this.state === ConnState.Open) return this.probe()
+    if (this.state === ConnState.Open) return this.heartbeat.probe(this.opts.probeTimeoutMs ?? 5000)
     if (this.state === ConnState.Paused || this.state === ConnState.Waiting) this.connectNow()
     else if (this.state === ConnState.Idle && this.opts.token()) this.connectNow()
   }
@@ -113,19 +102,10 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Sends a frame with a fresh id and resolves with the reply that carries it. */
   request<T extends ServerFrame = ServerFrame>(frame: ClientFrame, timeoutMs = this.opts.requestTimeoutMs ?? 15_000): Promise<T> {
     if (this.state !== ConnState.Open) return Promise.reject(new RequestError('offline', 'not connected'))
-    const id = this.nextId++
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.requests.delete(id)
-        reject(new RequestError('timeout', `no reply to ${frame.type}`))
-      }, timeoutMs)
-      this.requests.set(id, { resolve: resolve as (f: ServerFrame) => void, reject, timer })
-      if (!this.write({ ...frame, id })) {
-        clearTimeout(timer)
-        this.requests.delete(id)
-        reject(new RequestError('offline', 'not connected'))
-      }
-    })
+    const id = this.requests.newId()
+    const reply = this.requests.wait<T>(id, frame.type, timeoutMs)
+    if (!this.write({ ...frame, id })) this.requests.fail(id, 'offline', 'not connected')
+    return reply
   }
 
   private connectNow(): void {
@@ -147,7 +127,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (!live()) return
       this.lastResume = this.opts.resume()
       const resume = Object.keys(this.lastResume).length ? { resume: this.lastResume } : {}
-      this.write({ type: 'hello', id: this.nextId++, token, ...resume })
+      this.write({ type: 'hello', id: this.requests.newId(), token, ...resume })
     })
     ws.onMessage((data) => live() && this.onData(data))
     ws.onClose((code, reason) => live() && this.lost(code, reason))
@@ -164,48 +144,19 @@ export class Connection extends Emitter<ConnectionEvents> {
     }
     if (!frame || typeof frame !== 'object' || typeof frame.type !== 'string') return
     if (frame.type === 'welcome') return this.onWelcome(frame)
-    if (frame.type === 'pong') {
-      this.awaitingPong = false
-      this.missed = 0
-      this.clearTimer('probeTimer')
-    }
+    if (frame.type === 'pong') this.heartbeat.pong()
+    // Listeners see every frame (replies too) before the requester's promise resolves.
     this.emit('frame', frame)
-    const id = 'id' in frame ? frame.id : undefined
-    const req = id === undefined ? undefined : this.requests.get(id)
-    if (req && id !== undefined) {
-      this.requests.delete(id)
-      clearTimeout(req.timer)
-      if (frame.type === 'error') req.reject(new RequestError(frame.code, frame.message))
-      else req.resolve(frame)
-    }
+    this.requests.settle(frame)
   }
 
   private onWelcome(frame: WelcomeFrame): void {
     this.clearTimer('connectTimer')
     this.attempt = 0
     this.heartbeatMs = frame.heartbeat > 0 ? frame.heartbeat : 25_000
-    this.awaitingPong = false
-    this.missed = 0
-    this.beatTimer = setInterval(() => this.beat(), this.heartbeatMs)
+    this.heartbeat.start(this.heartbeatMs)
     this.setState(ConnState.Open)
     this.emit('welcome', frame)
-  }
-
-  /** Ping every interval; two intervals without a pong means the link is dead. */
-  private beat(): void {
-    if (this.awaitingPong && ++this.missed >= MISSED_PONGS_DEAD) return this.lost(4000, 'heartbeat timeout')
-    this.awaitingPong = true
-    this.write({ type: 'ping' })
-  }
-
-  private probe(): void {
-    if (this.probeTimer) return
-    this.awaitingPong = true
-    this.write({ type: 'ping' })
-    this.probeTimer = setTimeout(() => {
-      this.probeTimer = null
-      if (this.awaitingPong && this.state === ConnState.Open) this.lost(4000, 'probe timeout')
-    }, this.opts.probeTimeoutMs ?? 5000)
   }
 
   private lost(code: number, reason: string): void {
@@ -241,9 +192,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     const ws = this.ws
     this.ws = null
     this.clearTimer('connectTimer')
-    this.clearTimer('probeTimer')
-    if (this.beatTimer) clearInterval(this.beatTimer)
-    this.beatTimer = null
+    this.heartbeat.stop()
     if (ws) {
       try {
         ws.close(1000, 'bye')
@@ -251,12 +200,7 @@ export class Connection extends Emitter<ConnectionEvents> {
         // already closed
       }
     }
-    const pending = [...this.requests.values()]
-    this.requests.clear()
-    for (const r of pending) {
-      clearTimeout(r.timer)
-      r.reject(new RequestError('disconnected', 'connection lost'))
-    }
+    this.requests.failAll('disconnected', 'connection lost')
   }
 
   private write(frame: ClientFrame): boolean {
@@ -269,7 +213,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     }
   }
 
-  private clearTimer(name: 'retryTimer' | 'connectTimer' | 'probeTimer'): void {
+  private clearTimer(name: 'retryTimer' | 'connectTimer'): void {
     const t = this[name]
     if (t) clearTimeout(t)
     this[name] = null

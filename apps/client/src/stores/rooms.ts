@@ -4,6 +4,7 @@ import { defineStore } from 'pinia'
 import { reactive, ref } from 'vue'
 import { parseRoomId, type Message, type RoomInfo, type RoomSummary, type ServerFrame, type User } from '@chat/protocol'
 import { useConnectionStore } from './connection'
+import { useMessagesStore } from './messages'
 import { useSessionStore } from './session'
 
 export const TYPING_SHOW_MS = 4000
@@ -35,6 +36,10 @@ export const useRoomsStore = defineStore('rooms', () => {
         info[r.id] = { id: r.id, title: r.title, kind: r.kind }
         remember(r.lastMessage?.from)
       }
+      // Private chats are few and personal: keep them live so a new one rings at once.
+      // Group rooms (possibly busy live rooms) are only subscribed while opened.
+      const messages = useMessagesStore()
+      for (const r of rooms) if (r.kind === 'dm') void messages.join(r.id)
     } finally {
       loading.value = false
     }

@@ -1,7 +1,7 @@
 // The H5 build in a real browser against the real server: two users log in, join a room
 // by id, chat, like, send flowers, see each other online, get unread badges; a room with
 // hundreds of messages renders only a window of them. Screenshots go to screenshots/.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { deflateSync } from 'node:zlib'
 import { join } from 'node:path'
@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { longPress, openBrowser } from '../support/browser'
 import { h5Dir, clientDir } from '../support/builds'
-import { createClient, ensureServerBuilt, serverSourceExists, startServer, until, type RunningServer } from '../support/real-server'
+import { createClient, serverMain, serverSourceExists, startServer, until, type RunningServer } from '../support/real-server'
 import { serveH5 } from '../support/static-proxy'
 
 const shots = join(clientDir, 'screenshots')
@@ -73,7 +73,7 @@ describe.skipIf(!serverSourceExists)('H5 build in Chromium', { timeout: 60_000 }
 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true })
-    ensureServerBuilt()
+    expect(existsSync(serverMain)).toBe(true) // built by the globalSetup
     server = await startServer({ SEND_RATE_LIMIT: '10000', FRAME_RATE_LIMIT: '10000' })
     site = await serveH5(h5Dir, server.base)
     alice = await openBrowser()
@@ -220,6 +220,28 @@ describe.skipIf(!serverSourceExists)('H5 build in Chromium', { timeout: 60_000 }
     expect(rendered).toBeGreaterThan(50)
     expect(rendered).toBeLessThanOrEqual(200)
     await alice.page.screenshot({ path: join(shots, 'h5-chat-busy.png') })
+
+    // Scrolling up shows older messages (a bigger window, never past 200 rows)...
+    const scrollTop = (to: number) =>
+      alice.page.locator('.scroll').evaluate((root, y) => {
+        const el = [root, ...root.querySelectorAll('div')].find((d) => d.scrollHeight > d.clientHeight + 10) as HTMLElement
+        el.scrollTop = y
+        el.dispatchEvent(new Event('scroll'))
+      }, to)
+    await scrollTop(0)
+    await expect.poll(() => alice.page.getByTestId('message-item').count()).toBeGreaterThan(rendered)
+    expect(await alice.page.getByTestId('message-item').count()).toBeLessThanOrEqual(200)
+    // ...and a message arriving meanwhile does not yank the reader down: a pill says so.
+    await scrollTop(200)
+    const bot2 = await createClient(server.base, '助教机器人')
+    await bot2.messages.join('liveqa')
+    bot2.messages.send('liveqa', 'text', { text: '新消息来了' })
+    await alice.page.getByText('1 条新消息').waitFor()
+    await alice.page.screenshot({ path: join(shots, 'h5-new-messages-pill.png') })
+    await alice.page.getByText('1 条新消息').click()
+    await expect.poll(() => alice.page.getByTestId('message-text').last().innerText()).toBe('新消息来了')
+    await expect.poll(() => alice.page.getByText('1 条新消息').count()).toBe(0)
+    bot2.chat.logout()
   })
 
   it('rides out a server restart: banner while down, then every message, once', async () => {

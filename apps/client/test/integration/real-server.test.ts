@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs'
 // The stores against the real server process: what a user does, end to end, over real
 // sockets and HTTP. Skipped (with a note) only while the server has no main.ts yet.
 import { dmRoomId, type Message } from '@chat/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  createClient, ensureServerBuilt, fetchHttp, serverSourceExists, startServer, until,
+  createClient, fetchHttp, serverMain, serverSourceExists, startServer, until,
   type Client, type RunningServer,
 } from '../support/real-server'
 
@@ -21,7 +22,7 @@ describe.skipIf(!serverSourceExists)('client stores against the real server', { 
   let bob: Client
 
   beforeAll(async () => {
-    ensureServerBuilt()
+    expect(existsSync(serverMain)).toBe(true) // built by the globalSetup
     // The bulk tests send faster than a person; the rate limits have their own server tests.
     server = await startServer({ SEND_RATE_LIMIT: '10000', FRAME_RATE_LIMIT: '10000' })
     alice = await createClient(server.base, 'Alice')

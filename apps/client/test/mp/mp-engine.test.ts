@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mpDir } from '../support/builds'
 import { installFakeWx, type FakeWx } from '../support/fake-wx'
-import { createClient, ensureServerBuilt, serverSourceExists, startServer, until, type Client, type RunningServer } from '../support/real-server'
+import { createClient, serverMain, serverSourceExists, startServer, until, type Client, type RunningServer } from '../support/real-server'
 
 type Store = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -19,7 +19,7 @@ describe.skipIf(!serverSourceExists)('mp-weixin build against the real server', 
 
   beforeAll(async () => {
     expect(existsSync(join(mpDir, 'app.js'))).toBe(true)
-    ensureServerBuilt()
+    expect(existsSync(serverMain)).toBe(true) // built by the globalSetup
     server = await startServer()
     bob = await createClient(server.base, 'Bob')
     wx = installFakeWx()

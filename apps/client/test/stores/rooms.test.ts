@@ -19,6 +19,25 @@ describe('rooms store', () => {
     expect(env.rooms.titleOf('c101')).toBe('高数')
   })
 
+  it('keeps the private chats from the list live (joins them), not the group rooms', async () => {
+    const dm = 'dm:u_alice:u_bob'
+    const env = bootStores({
+      http: async (req) => req.url.endsWith('/api/rooms')
+        ? { status: 200, data: [
+          { id: dm, title: dm, kind: 'dm', lastSeq: 0, unread: 0, lastMessage: null },
+          { id: 'bigroom', title: 'big', kind: 'group', lastSeq: 9, unread: 0, lastMessage: null },
+        ] }
+        : { status: 200, data: alice },
+    })
+    await advance(1)
+    await env.rooms.refresh()
+    await advance(1)
+    const joins = env.server.last.sent.filter((f) => f.type === 'join').map((f) => (f as { room: string }).room)
+    expect(joins).toEqual([dm])
+    env.server.inject(dm, bob, '在吗？')
+    expect(env.rooms.list.find((r) => r.id === dm)?.unread).toBe(1)
+  })
+
   it('counts unread messages from others in rooms not on screen, and moves them up', async () => {
     const env = bootStores()
     await advance(1)

@@ -1,10 +1,10 @@
 // Starts the real chat server (apps/server/dist/main.js) as a child process on a free
 // port with its own data dir, and builds Node clients (ws + fetch) around the real stores.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { createPinia, setActivePinia } from 'pinia'
 import WebSocket from 'ws'
 import type { EngineDeps, HttpClient, SocketFactory } from '../../src/engine/types'
@@ -16,26 +16,8 @@ import { useRoomsStore } from '../../src/stores/rooms'
 import { useSessionStore } from '../../src/stores/session'
 import { memoryStorage } from './deps'
 
-export const repoRoot = resolve(__dirname, '../../../..')
-const serverDir = join(repoRoot, 'apps/server')
-export const serverMain = join(serverDir, 'dist/main.js')
-export const serverSourceExists = existsSync(join(serverDir, 'src/main.ts'))
-
-function newestMtime(dir: string): number {
-  let newest = 0
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name)
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs)
-  }
-  return newest
-}
-
-/** Builds the server when its bundle is missing or older than its sources. */
-export function ensureServerBuilt(): void {
-  const sources = Math.max(newestMtime(join(serverDir, 'src')), newestMtime(join(repoRoot, 'packages/protocol/src')))
-  if (existsSync(serverMain) && statSync(serverMain).mtimeMs >= sources) return
-  execFileSync('pnpm', ['--filter', '@chat/server', 'build'], { cwd: repoRoot, stdio: 'pipe', timeout: 180_000 })
-}
+export { ensureServerBuilt, repoRoot, serverMain, serverSourceExists } from './server-build'
+import { serverMain } from './server-build'
 
 export function freePort(): Promise<number> {
   return new Promise((res, rej) => {

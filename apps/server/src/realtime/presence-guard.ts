@@ -26,6 +26,7 @@ export class PresenceGuard {
   private readonly pendingAdd = new Map<string, Pending>()
   private readonly pendingRemove = new Map<string, Pending>()
   private downUntil = 0
+  private repairing = false
 
   constructor(
     private readonly inner: Presence,
@@ -72,7 +73,8 @@ export class PresenceGuard {
   /** Replays what failed while Redis was away; returns the transitions to push. */
   async repair(): Promise<PresenceChange[]> {
     const out: PresenceChange[] = []
-    if (Date.now() < this.downUntil) return out
+    if (this.repairing || Date.now() < this.downUntil) return out
+    this.repairing = true
     try {
       for (const [k, p] of this.pendingRemove) {
         if (await this.call(() => this.inner.remove(p.room, p.user.id, p.connId), 'presence repair')) {
@@ -88,6 +90,8 @@ export class PresenceGuard {
       }
     } catch {
       // Still down: the rest waits for the next round.
+    } finally {
+      this.repairing = false
     }
     return out
   }

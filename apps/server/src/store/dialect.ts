@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely'
+import type { BatchRow } from './append-batcher'
 import type { DB, MessagesTable } from './schema'
+import type { NewMessage } from './types'
 
 /**
  * What differs between SQLite and Postgres, kept as small as the dialects allow. Everything
@@ -14,6 +16,13 @@ export interface DialectOps {
    * unique violation, with nothing changed.
    */
   insertMessage(db: Kysely<DB>, row: Omit<MessagesTable, 'seq'>): Promise<number | null>
+  /**
+   * Optional group commit (see append-batcher.ts): appends many rows in one atomic statement,
+   * skipping rows whose (room, sender, cid) is stored or whose room or sender is missing.
+   */
+  appendBatch?(db: Kysely<DB>, rows: NewMessage[]): Promise<BatchRow[]>
+  /** Errors after which a failed batch is retried row by row. */
+  isBatchConflict?(err: unknown): boolean
   isUniqueViolation(err: unknown): boolean
   /** The database cannot be reached or cannot serve right now (as opposed to a bad query). */
   isUnavailable(err: unknown): boolean

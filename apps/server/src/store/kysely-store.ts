@@ -1,5 +1,6 @@
 import type { Message, RoomKind, RoomSummary } from '@chat/protocol'
 import { sql, type Kysely } from 'kysely'
+import { AppendBatcher } from './append-batcher'
 import type { DialectOps } from './dialect'
 import * as members from './members'
 import * as messages from './messages'
@@ -47,12 +48,22 @@ function* idChunks(ids: string[], max = 512): Generator<string[]> {
 export class KyselyStore implements Store {
   readonly dialect: 'sqlite' | 'postgres'
   private closed = false
+  private readonly batcher: AppendBatcher | null
 
   constructor(
     private readonly db: Kysely<DB>,
     private readonly ops: DialectOps,
   ) {
     this.dialect = ops.name
+    const { appendBatch, isBatchConflict } = ops
+    this.batcher = appendBatch
+      ? new AppendBatcher({
+          appendBatch: (rows) => appendBatch(db, rows),
+          appendOne: (m) => messages.appendMessage(db, ops, m),
+          findByCid: (room, sender, cid) => messages.findByCid(db, room, sender, cid),
+          isRetryable: (err) => isBatchConflict?.(err) ?? false,
+        })
+      : null
   }
 
   /** Every method goes through here: a database that can't serve becomes StoreUnavailableError. */
@@ -231,7 +242,8 @@ export class KyselyStore implements Store {
   // ── messages ───────────────────────────────────────────────────────────────────────
 
   appendMessage(m: NewMessage): Promise<AppendResult> {
-    return this.run(() => messages.appendMessage(this.db, this.ops, m))
+    const batcher = this.batcher
+    return this.run(() => (batcher ? batcher.append(m) : messages.appendMessage(this.db, this.ops, m)))
   }
   findByCid(room: string, senderId: string, cid: string): Promise<Message | null> {
     return this.run(() => messages.findByCid(this.db, room, senderId, cid))

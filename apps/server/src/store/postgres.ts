@@ -19,8 +19,10 @@ const NET_CODES = new Set([
   'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN',
 ])
 // pg and pg-pool report lost or unobtainable connections as plain Errors without a code.
+// "…is not currently accepting connections" (ALLOW_CONNECTIONS false, a database being
+// dropped or restored) is SQLSTATE 55000, a class that otherwise means a programming error.
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|^timeout expired$|timeout exceeded when trying to connect|not queryable|Cannot use a pool after calling end|Query read timeout|connection has been discarded/i
+  /Connection terminated|^timeout expired$|timeout exceeded when trying to connect|not queryable|Cannot use a pool after calling end|Query read timeout|connection has been discarded|not currently accepting connections/i
 
 export const postgresOps: DialectOps = {
   name: 'postgres',
@@ -37,6 +39,48 @@ export const postgresOps: DialectOps = {
       returning seq`.execute(db)
     return rows.length ? rows[0].seq : null
   },
+
+  async appendBatch(db, rows) {
+    const { rows: out } = await sql<{ seq: number | null; name: string | null; avatar: string | null; user_found: boolean }>`
+      with input as (
+        select t.room_id, t.sender_id, t.cid, t.kind, t.body, t.ts, t.ord
+        from unnest(${rows.map((r) => r.room)}::text[], ${rows.map((r) => r.senderId)}::text[], ${rows.map((r) => r.cid)}::text[],
+                    ${rows.map((r) => r.kind)}::text[], ${rows.map((r) => JSON.stringify(r.body))}::text[], ${rows.map((r) => r.ts)}::bigint[])
+             with ordinality as t(room_id, sender_id, cid, kind, body, ts, ord)
+      ),
+      fresh as (
+        select i.* from input i
+        where exists (select 1 from users u where u.id = i.sender_id)
+          and not exists (select 1 from messages m where m.room_id = i.room_id and m.sender_id = i.sender_id and m.cid = i.cid)
+      ),
+      counts as (select room_id, count(*)::int as n from fresh group by room_id),
+      -- Room rows are locked in id order, so two batches (or nodes) cannot deadlock on them.
+      locked as materialized (select id from rooms where id in (select room_id from counts) order by id for update),
+      bump as (
+        update rooms r set last_seq = r.last_seq + c.n from counts c
+        where r.id = c.room_id and r.id in (select id from locked)
+        returning r.id, r.last_seq
+      ),
+      numbered as (
+        select f.room_id, f.sender_id, f.cid, f.kind, f.body, f.ts,
+               (b.last_seq - count(*) over (partition by f.room_id) + row_number() over (partition by f.room_id order by f.ord))::int as seq
+        from fresh f join bump b on b.id = f.room_id
+      ),
+      ins as (
+        insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled)
+        select room_id, seq, sender_id, cid, kind, body, ts, 0 from numbered
+        returning room_id, sender_id, cid, seq
+      )
+      select ins.seq, u.name, u.avatar, (u.id is not null) as user_found
+      from input i
+      left join ins on ins.room_id = i.room_id and ins.sender_id = i.sender_id and ins.cid = i.cid
+      left join users u on u.id = i.sender_id
+      order by i.ord`.execute(db)
+    return out.map((r) => ({ seq: r.seq, name: r.name, avatar: r.avatar, userFound: r.user_found }))
+  },
+
+  // Another writer stored the same cid meanwhile (23505), or a lock cycle (40P01, 40001).
+  isBatchConflict: (err) => someError(err, (e) => e.code === '23505' || e.code === '40P01' || e.code === '40001'),
 
   isUniqueViolation: (err) => someError(err, (e) => e.code === '23505'),
 

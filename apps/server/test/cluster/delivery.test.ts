@@ -3,16 +3,18 @@
  * /online and room events cross nodes, and concurrent sends from every node get one gap-free
  * seq sequence that every member receives exactly once, in order.
  */
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ChatMember } from '../helpers/chat-member'
 import { cid, http, login, TestClient } from '../helpers/client'
-import { startCluster, until, type TestCluster } from '../helpers/cluster'
+import { metric, startCluster, until, type TestCluster } from '../helpers/cluster'
 
 let c: TestCluster
 const rid = (p: string) => `${p}-${Math.random().toString(36).slice(2, 8)}`
 
 beforeAll(async () => {
-  c = await startCluster({ nodes: 3, env: { SEND_RATE_LIMIT: '100000', FRAME_RATE_LIMIT: '100000' } })
+  // The tail check is slowed right down: everything here must work by pub/sub and gap fill alone.
+  c = await startCluster({ nodes: 3, env: { SEND_RATE_LIMIT: '100000', FRAME_RATE_LIMIT: '100000', TAIL_CHECK_MS: '600000' } })
 })
 afterAll(async () => {
   await c?.stop()
@@ -152,6 +154,46 @@ describe('three nodes, one room', () => {
     const { rows } = await c.db.query<{ n: string; max: string }>(
       'select count(*) as n, max(seq) as max from messages where room_id = $1', [room])
     expect(rows[0]).toEqual({ n: '1000', max: '1000' })
+  })
+
+  it('a node that sees seq N+2 before N+1 reads N+1 from the store and delivers both, in order', async () => {
+    const n = c.nodes[1]
+    const room = rid('gap')
+    const u = await login(n.url, 'GapWatcher')
+    const w = await TestClient.connect(n.wsUrl, u.token)
+    await w.request({ type: 'join', room })
+    await w.request({ type: 'send', room, cid: cid(), kind: 'text', body: { text: 'one' } })
+    await w.waitFor((f) => f.type === 'message' && f.msg.seq === 1)
+    // Seqs 2 and 3 are stored as a node would store them; only 3 is published (2's frame is
+    // lost). With the tail check 10 minutes away, only the gap fill can bring 2.
+    const from = { id: u.user.id, name: u.user.name, avatar: u.user.avatar }
+    const msg = (seq: number) => ({ room, seq, cid: `forged-${seq}-cid`, from, kind: 'text', body: { text: `#${seq}` }, ts: Date.now() })
+    for (const seq of [2, 3]) {
+      await c.db.query(
+        `with bump as (update rooms set last_seq = last_seq + 1 where id = $1 returning last_seq)
+         insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled)
+         select $1, last_seq, $2, $3, 'text', $4, $5, 0 from bump`,
+        [room, u.user.id, `forged-${seq}-cid`, JSON.stringify({ text: `#${seq}` }), Date.now()])
+    }
+    const r = new Redis(c.redis.port, '127.0.0.1')
+    try {
+      await r.publish(`chat:room:${room}`, JSON.stringify({ o: 'another-node', k: 'm', m: msg(3) }))
+    } finally {
+      r.disconnect()
+    }
+    await w.waitFor((f) => f.type === 'message' && f.msg.seq === 3, 10_000)
+    expect(w.messages(room).map((m) => [m.seq, m.body.text])).toEqual([[1, 'one'], [2, '#2'], [3, '#3']])
+    w.close()
+  })
+
+  it('counts open sockets per node in chat_connections', async () => {
+    const n = c.nodes[2]
+    const before = await metric(n.url, 'chat_connections')
+    const u = await login(n.url, 'Gauge')
+    const socks = [await TestClient.connect(n.wsUrl, u.token), await TestClient.connect(n.wsUrl, u.token)]
+    expect(await metric(n.url, 'chat_connections')).toBe(before + 2)
+    for (const s of socks) s.close()
+    await until('gauge back down', async () => (await metric(n.url, 'chat_connections')) === before)
   })
 
   it('exposes Prometheus metrics on every node, counting what went through it', async () => {

@@ -78,6 +78,29 @@ describe('kill -9 of a node while messages flow', () => {
     for (const m of members) m.close()
   }, 90_000)
 
+  it('a message stored by a node that died before publishing it reaches every member (tail check)', async () => {
+    const [, n2, n3] = c.nodes
+    const room = `unpublished-${Math.random().toString(36).slice(2, 8)}`
+    const u2 = await login(n2.url, 'Tail2')
+    const u3 = await login(n3.url, 'Tail3')
+    const a = await TestClient.connect(n2.wsUrl, u2.token)
+    const b = await TestClient.connect(n3.wsUrl, u3.token)
+    await a.request({ type: 'join', room })
+    await b.request({ type: 'join', room })
+    // Stored exactly as a node stores a send — then that node is gone: no publish, no later seq.
+    await c.db.query(
+      `with bump as (update rooms set last_seq = last_seq + 1 where id = $1 returning last_seq)
+       insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled)
+       select $1, last_seq, $2, 'orphan-0001', 'text', $3, $4, 0 from bump`,
+      [room, u2.user.id, JSON.stringify({ text: 'orphan' }), Date.now()])
+    for (const t of [a, b]) {
+      const m = await t.waitFor((f) => f.type === 'message' && f.room === room, 10_000)
+      expect(m.msg).toMatchObject({ seq: 1, cid: 'orphan-0001', body: { text: 'orphan' } })
+    }
+    a.close()
+    b.close()
+  })
+
   it('the dead node restarts and serves the room again, history included', async () => {
     const [victim] = c.nodes
     if (!victim.running) await victim.start()

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ChatMember } from '../helpers/chat-member'
 import { cid, http, login, TestClient } from '../helpers/client'
-import { startCluster, until, type TestCluster } from '../helpers/cluster'
+import { metric, startCluster, until, type TestCluster } from '../helpers/cluster'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy'
 
 let c: TestCluster
@@ -91,6 +91,7 @@ describe('Postgres briefly unavailable', () => {
       expect(m.seqs(room)).toEqual(range(total))
       for (const [seq, msg] of m.got.get(room)!) expect(msg.cid).toBe(bySeq.get(seq))
     }
+    for (const n of c.nodes) expect(await metric(n.url, 'chat_store_errors_total'), n.id).toBeGreaterThan(0)
     // Nothing half-stored: one row per acked message, no seq taken without its row.
     const { rows } = await c.db.query<{ n: string; cids: string; max: string; last: string }>(
       `select count(*) as n, count(distinct (sender_id, cid)) as cids, max(seq) as max,

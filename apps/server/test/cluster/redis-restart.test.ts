@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ChatMember } from '../helpers/chat-member'
 import { http, login, TestClient } from '../helpers/client'
-import { startCluster, until, type TestCluster } from '../helpers/cluster'
+import { metric, startCluster, until, type TestCluster } from '../helpers/cluster'
 
 const ADMIN_TOKEN = 'redis-test-admin-token-0123456789'
 let c: TestCluster
@@ -89,6 +89,10 @@ describe('Redis restarted while messages flow', () => {
     const { rows } = await c.db.query<{ n: string; max: string }>('select count(*) as n, max(seq) as max from messages where room_id = $1', [room])
     expect(rows[0]).toEqual({ n: String(total), max: String(total) })
 
+    // The outage shows in every node's metrics.
+    for (const n of c.nodes) {
+      expect(await metric(n.url, 'chat_broker_errors_total') + await metric(n.url, 'chat_redis_errors_total'), n.id).toBeGreaterThan(0)
+    }
     // Presence came back with Redis (it restarted empty): /online lists every member again.
     await until('presence rebuilt', async () => {
       const r = await http(c.nodes[0].url, 'GET', `/api/rooms/${room}/online`, undefined, members[0].token)

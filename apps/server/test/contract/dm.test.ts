@@ -65,7 +65,7 @@ describe('the private room of two users', () => {
     e.close()
   })
 
-  it('a user may open a dm with themselves? no: equal ids are malformed (bad_request)', async () => {
+  it('equal ids (a dm with oneself) are malformed: bad_request', async () => {
     const a = await TestClient.connect(s.wsUrl, alice.token)
     const self = `dm:${alice.user.id}:${alice.user.id}`
     expect(await a.request({ type: 'join', room: self })).toMatchObject({ type: 'error', code: 'bad_request' })

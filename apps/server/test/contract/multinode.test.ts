@@ -1,5 +1,9 @@
 // The "on every node" / "across all nodes" lines of the contract: two server nodes sharing
-// a Postgres store (DATABASE_URL) and a Redis (REDIS_URL), one JWT_SECRET.
+// a Postgres store (DATABASE_URL), a Redis (REDIS_URL), one JWT_SECRET and — as
+// docs/scaling.md requires for uploads — one DATA_DIR.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { barrier, cid, expectError, http, joinedClient, login, range, ROOMY, seqs, sendText, TestClient, type Login, type TestServer } from './support'
 import { startServer } from '../helpers/app'
@@ -10,19 +14,21 @@ const ADMIN_TOKEN = 'multinode-admin-token-0123456789'
 let db: TestDatabase
 let redis: RedisProcess
 let n1: TestServer, n2: TestServer
+const shared = mkdtempSync(path.join(tmpdir(), 'chat-contract-multinode-'))
 
 beforeAll(async () => {
   db = await createTestDatabase()
   redis = await startRedis()
   const env = { ...ROOMY, DATABASE_URL: db.url, REDIS_URL: redis.url, JWT_SECRET: 'multinode-secret-0123456789abcdef', ADMIN_TOKEN }
-  n1 = await startServer({ ...env, NODE_ID: 'node-1' })
-  n2 = await startServer({ ...env, NODE_ID: 'node-2' })
+  n1 = await startServer({ ...env, NODE_ID: 'node-1' }, shared)
+  n2 = await startServer({ ...env, NODE_ID: 'node-2' }, shared)
 }, 60_000)
 afterAll(async () => {
   await n1?.close()
   await n2?.close()
   await redis?.stop()
   await db?.drop()
+  rmSync(shared, { recursive: true, force: true })
 })
 
 const onlineIds = async (s: TestServer, room: string, token: string) =>
@@ -175,7 +181,7 @@ describe('two nodes, one deployment', () => {
     rc.close()
   })
 
-  it('an upload made through one node is an upload of the deployment: served by and accepted on the other node', async () => {
+  it('an upload made through one node is an upload of the deployment (shared DATA_DIR): served by and accepted on the other node', async () => {
     const u = await login(n1.url, 'Photographer')
     const form = new FormData()
     form.append('file', new Blob([Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')], { type: 'image/gif' }), 'dot.gif')

@@ -48,7 +48,7 @@ describe('presence pushes', () => {
     const onlineBefore = count(a, presenceOf(R, bob.user.id, 'online'))
     const offlineBefore = count(a, presenceOf(R, bob.user.id, 'offline'))
     const b1 = await joinedClient(s, bob.token, R)
-    await a.waitFor((f) => presenceOf(R, bob.user.id, 'online')(f) && a.frames.filter(presenceOf(R, bob.user.id, 'online')).length > onlineBefore)
+    await a.waitFor(() => count(a, presenceOf(R, bob.user.id, 'online')) > onlineBefore)
     const b2 = await joinedClient(s, bob.token, R)
     await settle(R, a, a)
     expect(count(a, presenceOf(R, bob.user.id, 'online'))).toBe(onlineBefore + 1)

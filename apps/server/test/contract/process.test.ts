@@ -171,7 +171,8 @@ describe('shutdown', () => {
 
   it('finishes in-flight writes: every acked send is in the store after the restart, with no gap; the secret kept in DATA_DIR still signs', async () => {
     const dir = tempDir()
-    const p = await startListening({}, dir)
+    const roomy = { SEND_RATE_LIMIT: '100000', FRAME_RATE_LIMIT: '100000' }
+    const p = await startListening(roomy, dir)
     const u = await login(p.base, 'Writer')
     const c = await TestClient.connect(p.ws, u.token)
     await c.request({ type: 'join', room: 'inflight' })
@@ -182,7 +183,7 @@ describe('shutdown', () => {
     expect((await p.exited).code).toBe(0)
     const acks = c.frames.filter((f) => f.type === 'ack')
 
-    const q = await startListening({}, dir)
+    const q = await startListening(roomy, dir)
     const h = await http(q.base, 'GET', '/api/rooms/inflight/messages?after=0&limit=100', undefined, u.token)
     expect(h.status).toBe(200) // the token from before the restart is still good
     const stored = h.body.messages
@@ -191,7 +192,10 @@ describe('shutdown', () => {
     // Retrying every send (as a client would after 1012) stores the rest exactly once.
     const d = await TestClient.connect(q.ws, u.token)
     await d.request({ type: 'join', room: 'inflight' })
-    for (const k of cids) expect(await d.request({ type: 'send', room: 'inflight', cid: k, kind: 'text', body: { text: k } })).toMatchObject({ type: 'ack' })
+    for (const k of cids) {
+      const r = await d.request({ type: 'send', room: 'inflight', cid: k, kind: 'text', body: { text: k } })
+      expect(r, JSON.stringify(r)).toMatchObject({ type: 'ack' })
+    }
     const all = (await http(q.base, 'GET', '/api/rooms/inflight/messages?after=0&limit=100', undefined, u.token)).body.messages
     expect(seqs(all)).toEqual(range(1, cids.length))
     expect(new Set(all.map((m: any) => m.cid))).toEqual(new Set(cids))

@@ -298,3 +298,10 @@ export async function until(what: string, check: () => boolean | Promise<boolean
     await sleep(every)
   }
 }
+
+/** One value of a node's /metrics (the first series of that name; NaN when absent). */
+export async function metric(baseUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text()
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)
+  return m ? Number(m[1]) : NaN
+}

@@ -307,6 +307,40 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         expect((await send(store, r.id, a.id, 'ok')).message.seq).toBe(1)
       })
 
+      it('a burst mixing rooms, retries, a missing room and an unknown sender answers each append on its own', async () => {
+        // Stores may commit concurrent appends together (group commit): one bad or repeated
+        // row must neither fail nor shift the others.
+        const [a, b] = [await user('Alice'), await user('Bob')]
+        const [r1, r2] = [await room(), await room()]
+        const missing = id('r')
+        const ghost = id('u')
+        const stored = await send(store, r1.id, a.id, 'before', { cid: 'c-before-1' })
+        const burst = await Promise.allSettled([
+          send(store, r1.id, a.id, 'one'),
+          send(store, r2.id, b.id, 'two'),
+          send(store, r1.id, a.id, 'retry', { cid: 'c-before-1' }),
+          send(store, missing, a.id, 'nowhere'),
+          send(store, r1.id, ghost, 'nobody'),
+          send(store, r2.id, a.id, 'three', { cid: 'c-twice-1' }),
+          send(store, r2.id, a.id, 'three again', { cid: 'c-twice-1' }),
+          send(store, r1.id, b.id, 'four'),
+        ])
+        const value = (i: number) => (burst[i] as PromiseFulfilledResult<Awaited<ReturnType<typeof send>>>).value
+        const reason = (i: number) => String((burst[i] as PromiseRejectedResult).reason)
+        expect(burst.map((x) => x.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled'])
+        expect(value(2)).toEqual({ duplicate: true, message: stored.message })
+        expect(reason(3)).toContain(missing)
+        expect(reason(4)).toMatch(/user/)
+        expect([value(5).duplicate, value(6).duplicate].sort()).toEqual([false, true])
+        expect(value(6).message).toEqual(value(5).message)
+        expect(value(7).message.from).toEqual({ id: b.id, name: 'Bob', avatar: b.avatar })
+        expect([value(0).message.seq, value(7).message.seq].sort()).toEqual([2, 3])
+        expect([value(1).message.seq, value(5).message.seq].sort()).toEqual([1, 2])
+        expect(await seqsOf(store, r1.id)).toEqual([1, 2, 3])
+        expect(await seqsOf(store, r2.id)).toEqual([1, 2])
+        for (const i of [0, 1, 5, 7]) expect(await store.getMessage(value(i).message.room, value(i).message.seq)).toEqual(value(i).message)
+      })
+
       it('200 concurrent appends from one store get seqs 1..200, each once', async () => {
         const a = await user()
         const r = await room()

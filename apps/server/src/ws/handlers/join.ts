@@ -14,7 +14,7 @@ export async function join(ctx: HandlerContext, f: JoinFrame): Promise<void> {
     fail(ErrorCode.RateLimited, `a connection may join at most ${app.config.limits.roomsPerConn} rooms`)
   }
   const room = await openRoom(store, conn.user.id, f.room)
-  await store.addMember(room.id, conn.user.id, 'member', Date.now())
+  const member = await store.addMember(room.id, conn.user.id, 'member', Date.now())
   // Subscribe before reading the snapshot, so nothing stored after it can slip by.
   const feed = await hub.hold(room.id)
   let first = false
@@ -34,7 +34,8 @@ export async function join(ctx: HandlerContext, f: JoinFrame): Promise<void> {
     // Live pushes start after lastSeq; with `after` and `more`, the client pages the
     // range between with history (its join point is the room's head, not its cursor).
     const lastSeq = Math.max(head?.lastSeq ?? room.lastSeq, page.messages.at(-1)?.seq ?? 0)
-    ctx.reply({ type: 'joined', room: roomInfo(room), lastSeq, online, messages: page.messages, more: page.more })
+    // `role` is an addition to the contract: the client shows host tools (answers, recall of others) by it.
+    ctx.reply({ type: 'joined', room: roomInfo(room), lastSeq, online, messages: page.messages, more: page.more, role: member.role })
     hub.attach(conn, feed, lastSeq)
     attached = true
     if (first) hub.emit(room.id, { type: 'presence', room: room.id, user: conn.user, status: 'online' }, { conn: conn.id })
