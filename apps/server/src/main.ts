@@ -27,7 +27,7 @@ async function main(): Promise<void> {
       app!.server.listen(config.port, config.host, () => resolve())
     })
   } catch (err) {
-    process.stderr.write(`start-up failed: ${(err as Error).message}\n`)
+    process.stderr.write(`start-up failed: ${describeStartError(err as NodeJS.ErrnoException, config)}\n`)
     await app?.close().catch(() => {})
     process.exit(1)
   }
@@ -53,6 +53,22 @@ async function main(): Promise<void> {
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
+}
+
+/** Names the setting behind a failed listen, as the contract asks of every bad setting. */
+function describeStartError(err: NodeJS.ErrnoException, config: { port: number; host: string }): string {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return `PORT=${config.port} is already in use (${err.message})`
+    case 'EACCES':
+      return `PORT=${config.port} needs privileges this process lacks (${err.message})`
+    case 'ENOTFOUND':
+    case 'EADDRNOTAVAIL':
+    case 'EAI_AGAIN':
+      return `HOST=${config.host} is not an address of this machine (${err.message})`
+    default:
+      return err.message
+  }
 }
 
 void main()

@@ -36,7 +36,9 @@ export class Connection {
   /** Sends an encoded frame; a client that stopped reading is closed with 4009 instead. */
   send(data: string): void {
     if (this.closed || this.socket.readyState !== 1) return
-    if (this.socket.bufferedAmount + data.length > this.maxBuffered) {
+    // Judged on what is already queued, so one large frame (a 200-message `joined`) always
+    // goes out to a reader that keeps up; the buffer stays under the bound plus one frame.
+    if (this.socket.bufferedAmount > this.maxBuffered) {
       this.onSlow(this)
       this.close(CloseCode.SlowConsumer, 'client does not read fast enough')
       // Nothing more is queued, so memory stays bounded; the close frame waits behind the

@@ -20,6 +20,8 @@ export default async function uploads(app: FastifyInstance) {
     const file = await req.file()
     if (!file) return fail(ErrorCode.BadRequest, 'no file in the request')
     const data = await file.toBuffer()
+    // toBuffer does not always throw at the limit; a cut file must never be stored.
+    if (file.file.truncated || data.length > Limits.uploadBytes) return fail(ErrorCode.TooLarge, 'images may be at most 5 MiB')
     const info = imageInfo(data)
     if (!info) return fail(ErrorCode.UnsupportedMedia, 'only JPEG, PNG, GIF and WebP images are accepted')
     const name = `${createHash('sha256').update(data).digest('hex').slice(0, 40)}.${info.type}`

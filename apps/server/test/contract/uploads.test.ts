@@ -129,8 +129,8 @@ describe('refused uploads', () => {
     expect({ status: res.status, body: await res.json() }).toEqual({ status: 400, body: { error: 'bad_request', message: expect.any(String) } })
   })
 
-  it('a request that is not multipart is 400 bad_request (docs/protocol.md §8.6)', async () => {
-    expectError(await http(s.url, 'POST', '/api/uploads', { file: 'x' }, u.token), 'bad_request')
+  it('a request that is not multipart is 415 unsupported_media (docs/protocol.md §8.6)', async () => {
+    expectError(await http(s.url, 'POST', '/api/uploads', { file: 'x' }, u.token), 'unsupported_media')
   })
 
   it('needs a token (401)', async () => {
