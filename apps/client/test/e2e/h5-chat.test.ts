@@ -3,7 +3,6 @@
 // hundreds of messages renders only a window of them. Screenshots go to screenshots/.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { deflateSync } from 'node:zlib'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,6 +10,7 @@ import { longPress, openBrowser } from '../support/browser'
 import { h5Dir, clientDir } from '../support/builds'
 import { createClient, serverMain, serverSourceExists, startServer, until, type RunningServer } from '../support/real-server'
 import { serveH5 } from '../support/static-proxy'
+import { png } from '../support/png'
 
 const shots = join(clientDir, 'screenshots')
 const ROOM = 'course101'
@@ -32,35 +32,6 @@ async function joinRoom(page: Page, room: string) {
 async function send(page: Page, text: string) {
   await page.locator('[data-testid=message-input] input').fill(text)
   await page.getByTestId('send-button').click()
-}
-
-/** A small solid-colour PNG, made here so the test ships no binary. */
-function png(w: number, h: number): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-    return c >>> 0
-  })
-  const crc = (b: Buffer) => {
-    let c = 0xffffffff
-    for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8)
-    return (c ^ 0xffffffff) >>> 0
-  }
-  const chunk = (type: string, data: Buffer) => {
-    const td = Buffer.concat([Buffer.from(type), data])
-    const out = Buffer.alloc(td.length + 8)
-    out.writeUInt32BE(data.length, 0)
-    td.copy(out, 4)
-    out.writeUInt32BE(crc(td), td.length + 4)
-    return out
-  }
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(w, 0)
-  ihdr.writeUInt32BE(h, 4)
-  ihdr.set([8, 2, 0, 0, 0], 8)
-  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: w }, () => [7, 193, 96]).flat())])
-  const raw = Buffer.concat(Array.from({ length: h }, () => row))
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))])
 }
 
 const texts = (page: Page) => page.getByTestId('message-text').allInnerTexts()

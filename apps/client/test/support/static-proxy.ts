@@ -1,5 +1,6 @@
 // Serves the H5 build and forwards /api, /ws and /uploads to the chat server, so the app
-// runs exactly as deployed behind one origin (H5 defaults to its page's origin).
+// runs exactly as deployed behind one origin (H5 defaults to its page's origin). Like a load
+// balancer, it can be pointed at another node while running (`setUpstream`).
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createServer, request, type Server } from 'node:http'
 import { connect } from 'node:net'
@@ -11,8 +12,15 @@ const TYPES: Record<string, string> = {
 }
 const PROXIED = /^\/(api|ws|uploads|healthz|readyz)(\/|$|\?)/
 
-export async function serveH5(root: string, upstream: string): Promise<{ url: string; close(): Promise<void> }> {
-  const up = new URL(upstream)
+export interface H5Site {
+  url: string
+  /** Where new requests and socket upgrades go from now on (open sockets stay where they are). */
+  setUpstream(upstream: string): void
+  close(): Promise<void>
+}
+
+export async function serveH5(root: string, upstream: string): Promise<H5Site> {
+  let up = new URL(upstream)
   const server: Server = createServer((req, res) => {
     const url = req.url ?? '/'
     if (PROXIED.test(url)) {
@@ -50,6 +58,7 @@ export async function serveH5(root: string, upstream: string): Promise<{ url: st
   const port = (server.address() as { port: number }).port
   return {
     url: `http://127.0.0.1:${port}`,
+    setUpstream: (u) => void (up = new URL(u)),
     close: () =>
       new Promise((r) => {
         server.closeAllConnections()

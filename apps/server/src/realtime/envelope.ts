@@ -6,7 +6,6 @@ export type Envelope =
   | { o: string; k: 'e'; room: string; e: { type: string }; x?: Exclude }
   | { o: string; k: 'kick'; room: string; user: string }
   | { o: string; k: 'ban'; user: string }
-  | { o: string; k: 'leave'; room: string; user: string; conn: string }
 
 /** Who must not get an event: the requesting connection, or all of a user's. */
 export interface Exclude {

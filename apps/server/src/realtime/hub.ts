@@ -199,10 +199,8 @@ export class Hub {
     this.publish(roomChannel(room), encodeEvent(this.origin, room, frame, exclude))
   }
 
-  /** Kicks, bans and leaves reach every node through the control channel. */
-  control(
-    env: { k: 'kick'; room: string; user: string } | { k: 'ban'; user: string } | { k: 'leave'; room: string; user: string; conn: string },
-  ): void {
+  /** Kicks and bans reach every node through the control channel. */
+  control(env: { k: 'kick'; room: string; user: string } | { k: 'ban'; user: string }): void {
     const full = { ...env, o: this.origin } as Envelope
     this.onControl(full)
     this.publish(CONTROL_CHANNEL, JSON.stringify(full))
@@ -233,13 +231,6 @@ export class Hub {
       }
     } else if (env.k === 'ban') {
       for (const conn of this.byUser.get(env.user) ?? []) conn.close(CloseCode.Banned, 'banned')
-    } else if (env.k === 'leave') {
-      // Leaving ends the membership, so the user's other tabs and devices leave too.
-      for (const conn of this.byUser.get(env.user) ?? []) {
-        if (conn.id === env.conn || !conn.rooms.has(env.room)) continue
-        conn.sendFrame({ type: 'left', room: env.room })
-        void this.unsubscribe(conn, env.room)
-      }
     }
   }
 

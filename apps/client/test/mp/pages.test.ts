@@ -1,0 +1,145 @@
+// The compiled WeChat mini-program, pages and all, against real server nodes: the build made
+// with VITE_SERVER_URL pointing at node A runs under WeChat's component framework (see
+// support/mp-runtime.ts) while another user, on node B, uses the app's stores over `ws`.
+// The test only does what a user does — types, taps, long-presses, leaves WeChat and comes
+// back — and reads what the pages render.
+import { existsSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mpE2eDir, mpE2eServerUrl } from '../support/builds'
+import { addNodeOnPort, RELAXED_LIMITS, serverHistory, startCluster, type NodeProcess, type TestCluster } from '../support/cluster'
+import { launchMiniProgram, type MiniProgram } from '../support/mp-runtime'
+import { png } from '../support/png'
+import { createClient, serverSourceExists, sleep, until, type Client } from '../support/real-server'
+
+const ROOM = 'mp-live-101'
+const HIDDEN_MS = 10_000
+
+describe.skipIf(!serverSourceExists)('mini-program pages against two server nodes', { timeout: 60_000 }, () => {
+  let cluster: TestCluster
+  let nodeA: NodeProcess
+  let web: Client
+  let mp: MiniProgram
+  const serverUrl = existsSync(`${mpE2eDir}.json`) ? mpE2eServerUrl() : ''
+
+  /** What the chat page shows: [seq, text] per rendered message row. */
+  const rows = () => mp.findAll('message-item').map((el) => [Number(el.dataset.seq), el.textContent?.trim() ?? ''] as const)
+  const webTexts = () => web.messages.timeline(ROOM)?.messages.map((m) => (m.body as { text?: string }).text ?? m.kind) ?? []
+
+  beforeAll(async () => {
+    expect(existsSync(join(mpE2eDir, 'app.js'))).toBe(true) // built by the globalSetup
+    cluster = await startCluster({ nodes: 1, env: RELAXED_LIMITS })
+    nodeA = await addNodeOnPort(cluster, 'mp-node-a', Number(new URL(serverUrl).port))
+    web = await createClient(cluster.nodes[0].url, '网页同学')
+    await web.messages.join(ROOM)
+    mp = launchMiniProgram(mpE2eDir)
+  }, 120_000)
+
+  afterAll(async () => {
+    mp?.close()
+    web?.chat.logout()
+    await cluster?.stop()
+  })
+
+  it('opens on the login page and logs in as a guest with a nickname', async () => {
+    await until(() => mp.route() === 'pages/login/login' && mp.find('login-submit'), 'login page')
+    mp.tap('login-submit')
+    await until(() => mp.toasts.includes('昵称不能为空'), 'empty nickname refused')
+    mp.type('login-name', '小程序同学')
+    await sleep(50)
+    mp.tap('login-submit')
+    await until(() => mp.route() === 'pages/rooms/rooms' && mp.find('room-id-input'), 'rooms page', 10_000)
+    expect(String(mp.storage.get('chat.session'))).toContain('小程序同学')
+    // The socket goes where the build was told to (VITE_SERVER_URL), i.e. node A.
+    await until(() => mp.sockets.length > 0, 'socket opened')
+    expect(mp.sockets[0].url).toBe(`${serverUrl.replace('http', 'ws')}/ws`)
+    expect(mp.sockets[0].url).toBe(nodeA.wsUrl)
+  })
+
+  it('joins a room from the rooms page and sends a message the other node delivers', async () => {
+    mp.type('room-id-input', ROOM)
+    await sleep(50)
+    mp.tap('room-join')
+    await until(() => mp.route() === 'pages/chat/chat' && mp.find('message-input'), 'chat page')
+    await until(() => !mp.find('conn-status'), 'connected banner gone', 10_000)
+    // Presence crosses nodes: the web user (node B) and me (node A).
+    await until(() => mp.find('online-count')?.textContent === '2', 'two online')
+    mp.type('message-input', '老师好，我在小程序里')
+    await sleep(50)
+    mp.tap('send-button')
+    await until(() => rows().some(([seq, t]) => seq === 1 && t.includes('老师好，我在小程序里')), 'my message stored (seq 1)')
+    expect(mp.find('message-item')?.dataset.status).toBe('')
+    await until(() => webTexts().includes('老师好，我在小程序里'), 'web user receives it')
+  })
+
+  it('shows what the web user sends, likes and flowers included, in order and once', async () => {
+    web.messages.send(ROOM, 'text', { text: '欢迎！今天讲第三章' })
+    web.messages.send(ROOM, 'flower', { count: 3 })
+    web.messages.send(ROOM, 'like', {})
+    await until(() => rows().length === 4, 'four rows')
+    expect(rows().map(([seq]) => seq)).toEqual([1, 2, 3, 4])
+    expect(mp.texts('message-text')).toEqual(['老师好，我在小程序里', '欢迎！今天讲第三章'])
+    expect(rows()[2][1]).toContain('网页同学 送出 3 朵花')
+    expect(mp.find('flower-button')?.textContent).toContain('送花 3')
+    expect(mp.find('like-button')?.textContent).toContain('点赞 1')
+  })
+
+  it('recalls my own message from the long-press menu', async () => {
+    const mine = mp.findAll('message-text').find((e) => e.textContent === '老师好，我在小程序里')!
+    mp.longpress(mine.closest('[data-testid=message-item]')!.querySelector('.chat-message-item--bubble') ?? mine)
+    await until(() => mp.sheets.length === 1, 'action sheet')
+    expect(mp.sheets[0].items).toContain('撤回')
+    mp.sheets[0].pick('撤回')
+    await until(() => rows()[0]?.[1] === '消息已撤回', 'recalled on the mini-program')
+    await until(() => web.messages.timeline(ROOM)?.get(1)?.recalled === true, 'recalled for the web user')
+    expect(rows().map(([seq]) => seq)).toEqual([1, 2, 3, 4])
+  })
+
+  it('sends an image through wx.uploadFile', async () => {
+    const file = join(tmpdir(), `chat-mp-${process.pid}.png`)
+    writeFileSync(file, png(120, 80))
+    await until(() => !mp.find('image-button')?.textContent?.includes('暂不支持'), 'uploads available')
+    mp.nextImage(file)
+    mp.tap('image-button')
+    await until(() => web.messages.timeline(ROOM)?.messages.some((m) => m.kind === 'image'), 'web user gets the image', 10_000)
+    const img = web.messages.timeline(ROOM)!.messages.find((m) => m.kind === 'image')!
+    expect(img.body).toMatchObject({ url: expect.stringMatching(/^\/uploads\/[\w-]+\.png$/), width: 120, height: 80 })
+    await until(() => rows().length === 5, 'image row shown')
+  })
+
+  it('hidden for 10 s: no socket while in the background, and every missed message once on return', async () => {
+    const before = mp.sockets.length
+    mp.hide()
+    await until(() => mp.sockets.every((s) => s.readyState === s.CLOSED), 'socket closed on hide')
+    const missed = Array.from({ length: 6 }, (_, i) => `后台时的第 ${i + 1} 条`)
+    const start = Date.now()
+    for (const text of missed) {
+      web.messages.send(ROOM, 'text', { text })
+      await sleep(HIDDEN_MS / (missed.length + 1))
+    }
+    await until(() => web.messages.timeline(ROOM)!.pending.length === 0, 'web sends acked')
+    await sleep(Math.max(0, HIDDEN_MS - (Date.now() - start)))
+    // Nothing reconnected behind the user's back.
+    expect(mp.sockets.length).toBe(before)
+    expect(mp.texts('message-text')).not.toContain(missed[0])
+
+    mp.show()
+    await until(() => mp.texts('message-text').includes(missed[5]), 'missed messages arrive', 15_000)
+    await sleep(500) // anything duplicated would show up by now
+    const history = await serverHistory(nodeA.url, web.session.token!, ROOM)
+    expect(history.map((m) => m.seq)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1))
+    expect(rows().map(([seq]) => seq)).toEqual(history.map((m) => m.seq))
+    expect(mp.texts('message-text').slice(-6)).toEqual(missed)
+    expect(mp.sockets.filter((s) => s.readyState === s.OPEN)).toHaveLength(1)
+  })
+
+  it('back on the rooms page, a new message shows as an unread badge', async () => {
+    mp.back()
+    await until(() => mp.route() === 'pages/rooms/rooms' && mp.find('room-item'), 'rooms page again')
+    expect(mp.find('room-unread')).toBeNull()
+    web.messages.send(ROOM, 'text', { text: '下课前交作业' })
+    await until(() => mp.find('room-unread')?.textContent === '1', 'unread badge 1')
+    expect(mp.find('room-item')?.textContent).toContain('下课前交作业')
+  })
+})

@@ -1,0 +1,256 @@
+// The compiled mini-program (dist/build/mp-weixin*) running in Node with its real pages:
+// WeChat's own component framework (miniprogram-simulate → j-component/exparser) renders
+// every page and child component from the compiled WXML (compiled by the official `wcc`),
+// into a jsdom document. Around it, just the parts of the WeChat runtime the app uses, real
+// where it matters: `wx.connectSocket` is a `ws` client, `wx.request` / `wx.uploadFile` are
+// real HTTP, storage is a Map, navigation keeps a page stack and calls the page lifecycle.
+// Tests find elements by `data-testid` and fire taps and input events as a user's finger would.
+import { readFileSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { basename, join } from 'node:path'
+import { JSDOM } from 'jsdom'
+import WebSocket from 'ws'
+import { clientDir } from './builds'
+
+type Callbacks = { success?: (r: unknown) => void; fail?: (e: { errMsg: string }) => void; complete?: (r: unknown) => void }
+type Instance = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+interface Rendered {
+  dom: HTMLElement
+  instance: Instance
+  attach(parent: Element): void
+  detach(): void
+}
+interface OpenPage {
+  route: string
+  comp: Rendered
+}
+
+export interface ActionSheet {
+  items: string[]
+  pick(label: string): void
+}
+
+export interface MiniProgram {
+  storage: Map<string, unknown>
+  /** Every socket the app opened, in order. */
+  sockets: WebSocket[]
+  toasts: string[]
+  /** Action sheets shown (long-press menus), newest last. */
+  sheets: ActionSheet[]
+  /** The route of the page on top, e.g. `pages/chat/chat`. */
+  route(): string
+  find(testId: string): HTMLElement | null
+  findAll(testId: string): HTMLElement[]
+  /** Text of every element with that test id, in document order. */
+  texts(testId: string): string[]
+  /** What the user types: a bound input's `input` event with its new value. */
+  type(testId: string, value: string): void
+  tap(target: string | Element): void
+  longpress(target: Element): void
+  /** The next image picker returns this file. */
+  nextImage(path: string): void
+  /** The navigation bar's back arrow. */
+  back(): void
+  /** The user leaves WeChat (app and page `onHide`) / comes back (`onShow`). */
+  hide(): void
+  show(): void
+  /** Unloads every page and closes every socket. */
+  close(): void
+}
+
+/** Node lacks the DOM the component framework renders into; jsdom's goes on globalThis. */
+function installDom(): void {
+  if ((globalThis as Record<string, unknown>).__mpDom) return
+  const { window } = new JSDOM('<!doctype html><html><body></body></html>')
+  const names = ['window', 'document', 'Node', 'Element', 'HTMLElement', 'Event', 'CustomEvent', 'MutationObserver', 'getComputedStyle', 'TouchEvent', 'Touch']
+  for (const k of names) {
+    const value = k === 'window' ? window : (window as unknown as Record<string, unknown>)[k]
+    Object.defineProperty(globalThis, k, { value, configurable: true, writable: true })
+  }
+  ;(globalThis as Record<string, unknown>).__mpDom = true
+}
+
+function socketTask(url: string, sockets: WebSocket[]) {
+  const ws = new WebSocket(url)
+  sockets.push(ws)
+  ws.on('error', () => {}) // reported through onError
+  return {
+    send: ({ data }: { data: string }) => ws.send(data),
+    close: ({ code, reason }: { code?: number; reason?: string } = {}) => (ws.readyState === ws.CONNECTING ? ws.terminate() : ws.close(code ?? 1000, reason)),
+    onOpen: (cb: (r: object) => void) => void ws.on('open', () => cb({})),
+    onMessage: (cb: (r: { data: string }) => void) => void ws.on('message', (d) => cb({ data: d.toString() })),
+    onClose: (cb: (r: { code: number; reason: string }) => void) => void ws.on('close', (code, reason) => cb({ code, reason: reason.toString() })),
+    onError: (cb: (e: { errMsg: string }) => void) => void ws.on('error', (e) => cb({ errMsg: String(e) })),
+  }
+}
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+/** Loads the compiled app in `root`, launches it and opens its first page (as WeChat does). */
+export function launchMiniProgram(root: string): MiniProgram {
+  installDom()
+  const req = createRequire(join(clientDir, 'package.json'))
+  const stack: OpenPage[] = []
+  const storage = new Map<string, unknown>()
+  const sockets: WebSocket[] = []
+  const toasts: string[] = []
+  const sheets: ActionSheet[] = []
+  let image: string | null = null
+  let app: Instance | null = null
+  const g = globalThis as Record<string, unknown>
+  g.App = (o: Instance) => void (app = o)
+  g.getApp = () => app
+  g.getCurrentPages = () => stack.map((p) => p.comp.instance)
+  g.Page = () => {
+    throw new Error('uni pages are Components; Page() is never called')
+  }
+  // Defines Component() and a mocked wx.* (every API, answering success) before vendor.js
+  // captures them; the calls that matter are replaced below with real ones.
+  const simulate = req('miniprogram-simulate') as { load(path: string, o: object): string; render(id: string): Rendered }
+  const exparser = req(req.resolve('miniprogram-exparser', { paths: [req.resolve('j-component')] }))
+  const wx = g.wx as Record<string, unknown>
+  const done = (o: Callbacks, r: unknown) => (o.success?.(r), o.complete?.(r))
+  const failed = (o: Callbacks, errMsg: string) => (o.fail?.({ errMsg }), o.complete?.({ errMsg }))
+  const top = () => stack[stack.length - 1]
+
+  function openPage(url: string): void {
+    const [route, qs = ''] = url.replace(/^\//, '').split('?')
+    const comp = simulate.render(simulate.load(join(root, route), { compiler: 'official', rootPath: root }))
+    comp.instance.route = route // what makes uni treat the component as a page
+    comp.attach(document.createElement('page-wrapper'))
+    stack.push({ route, comp })
+    comp.instance.onLoad(Object.fromEntries(new URLSearchParams(qs)))
+    comp.instance.onShow()
+    comp.instance.onReady?.()
+  }
+  function closePage(p: OpenPage | undefined): void {
+    if (!p) return
+    p.comp.instance.onUnload?.()
+    p.comp.detach()
+  }
+  // Navigation completes asynchronously, as in WeChat.
+  const navigate = (o: { url?: string; delta?: number } & Callbacks, run: () => void) =>
+    void setTimeout(() => {
+      run()
+      done(o, {})
+    })
+
+  Object.assign(wx, {
+    reLaunch: (o: { url: string } & Callbacks) =>
+      navigate(o, () => {
+        while (stack.length) closePage(stack.pop())
+        openPage(o.url)
+      }),
+    redirectTo: (o: { url: string } & Callbacks) =>
+      navigate(o, () => {
+        closePage(stack.pop())
+        openPage(o.url)
+      }),
+    navigateTo: (o: { url: string } & Callbacks) =>
+      navigate(o, () => {
+        top()?.comp.instance.onHide()
+        openPage(o.url)
+      }),
+    navigateBack: (o: { delta?: number } & Callbacks = {}) =>
+      navigate(o, () => {
+        for (let i = 0; i < (o.delta ?? 1) && stack.length > 1; i++) closePage(stack.pop())
+        top()?.comp.instance.onShow()
+      }),
+    getStorageSync: (k: string) => (storage.has(k) ? storage.get(k) : ''),
+    setStorageSync: (k: string, v: unknown) => void storage.set(k, v),
+    removeStorageSync: (k: string) => void storage.delete(k),
+    showToast: (o: { title: string } & Callbacks) => (toasts.push(o.title), done(o, {})),
+    showActionSheet: (o: { itemList: string[] } & Callbacks) =>
+      sheets.push({ items: o.itemList, pick: (label) => done(o, { tapIndex: o.itemList.indexOf(label) }) }),
+    // Not inside WeChat: no login code, so the app logs in as a guest.
+    login: (o: Callbacks) => failed(o, 'login:fail not in WeChat'),
+    onNetworkStatusChange: () => {},
+    request(o: { url: string; method?: string; data?: unknown; header?: Record<string, string> } & Callbacks) {
+      const method = o.method ?? 'GET'
+      const body = o.data !== undefined && method !== 'GET' ? JSON.stringify(o.data) : undefined
+      fetch(o.url, { method, headers: o.header, body })
+        .then(async (res) => done(o, { statusCode: res.status, data: parseJson(await res.text()), header: {} }))
+        .catch((e) => failed(o, `request:fail ${e}`))
+      return { abort() {}, onHeadersReceived() {}, offHeadersReceived() {} }
+    },
+    uploadFile(o: { url: string; filePath: string; name: string; header?: Record<string, string>; formData?: Record<string, string> } & Callbacks) {
+      const form = new FormData()
+      for (const [k, v] of Object.entries(o.formData ?? {})) form.append(k, v)
+      form.append(o.name, new Blob([readFileSync(o.filePath)], { type: 'image/png' }), basename(o.filePath))
+      fetch(o.url, { method: 'POST', headers: o.header, body: form })
+        .then(async (res) => done(o, { statusCode: res.status, data: await res.text() }))
+        .catch((e) => failed(o, `uploadFile:fail ${e}`))
+      return { abort() {}, onProgressUpdate() {} }
+    },
+    chooseImage: (o: Callbacks) => {
+      const p = image
+      image = null
+      if (!p) return failed(o, 'chooseImage:fail cancel')
+      done(o, { tempFilePaths: [p], tempFiles: [{ path: p, size: statSync(p).size }] })
+    },
+    chooseMedia: (o: Callbacks) => {
+      const p = image
+      image = null
+      if (!p) return failed(o, 'chooseMedia:fail cancel')
+      done(o, { type: 'image', tempFiles: [{ tempFilePath: p, size: statSync(p).size, fileType: 'image' }] })
+    },
+    connectSocket: (o: { url: string } & Callbacks) => {
+      const task = socketTask(o.url, sockets)
+      setTimeout(() => done(o, {}))
+      return task
+    },
+  })
+
+  req(join(root, 'app.js'))
+  if (!app) throw new Error(`${root}/app.js did not call App()`)
+  const launched: Instance = app
+  const options = { path: 'pages/login/login', query: {}, scene: 1001 }
+  launched.onLaunch(options)
+  launched.onShow(options)
+  openPage('/pages/login/login')
+
+  const findAll = (id: string) => (top() ? [...top().comp.dom.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)] : [])
+  const find = (id: string) => findAll(id)[0] ?? null
+  function fire(target: string | Element, type: string, detail: object = {}): void {
+    const el = typeof target === 'string' ? find(target) : target
+    if (!el) throw new Error(`no element [data-testid="${String(target)}"] on ${top()?.route}`)
+    const node = (el as unknown as { __wxElement?: unknown }).__wxElement
+    if (!node) throw new Error('not a rendered mini-program element')
+    const extraFields = { touches: [], changedTouches: [] }
+    exparser.Event.dispatchEvent(node, exparser.Event.create(type, detail, { bubbles: true, composed: true, capturePhase: true, extraFields }))
+  }
+
+  return {
+    storage,
+    sockets,
+    toasts,
+    sheets,
+    route: () => top()?.route ?? '',
+    find,
+    findAll,
+    texts: (id) => findAll(id).map((e) => e.textContent ?? ''),
+    type: (id, value) => fire(id, 'input', { value, cursor: value.length }),
+    tap: (t) => fire(t, 'tap', { x: 0, y: 0 }),
+    longpress: (t) => fire(t, 'longpress', { x: 0, y: 0 }),
+    nextImage: (p) => void (image = p),
+    back: () => void (wx.navigateBack as (o: object) => void)({}),
+    hide() {
+      top()?.comp.instance.onHide()
+      launched.onHide()
+    },
+    show() {
+      launched.onShow({ ...options, path: top()?.route ?? options.path })
+      top()?.comp.instance.onShow()
+    },
+    close() {
+      while (stack.length) closePage(stack.pop())
+      for (const s of sockets) s.terminate()
+    },
+  }
+}
