@@ -1,12 +1,14 @@
-// Long-press on a message: copy, recall (own, within 2 minutes), answer a question.
+// Long-press on a message: copy, recall (own, within 2 minutes), answer a question (hosts).
 import type { Ref } from 'vue'
 import { Limits } from '@chat/protocol'
 import type { ViewItem } from '../engine/chat-view'
 import { t } from '../i18n'
 import { useMessagesStore } from '../stores/messages'
+import { useRoomsStore } from '../stores/rooms'
 
 export function useMessageActions(room: Ref<string>, answerTo: Ref<ViewItem | null>, toast: (s: string) => void) {
   const messages = useMessagesStore()
+  const rooms = useRoomsStore()
 
   async function recall(item: ViewItem) {
     try {
@@ -22,7 +24,7 @@ export function useMessageActions(room: Ref<string>, answerTo: Ref<ViewItem | nu
     const actions: Array<{ label: string; run: () => void }> = []
     if (item.text) actions.push({ label: t('copy'), run: () => uni.setClipboardData({ data: item.text }) })
     if (item.mine && Date.now() - item.ts < Limits.recallWindowMs) actions.push({ label: t('recall'), run: () => void recall(item) })
-    if (item.kind === 'question' && !item.quote) actions.push({ label: t('answer'), run: () => (answerTo.value = item) })
+    if (item.kind === 'question' && !item.quote && rooms.isHost(room.value)) actions.push({ label: t('answer'), run: () => (answerTo.value = item) })
     if (!actions.length) return
     uni.showActionSheet({
       itemList: actions.map((a) => a.label),

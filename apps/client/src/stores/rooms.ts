@@ -2,7 +2,7 @@
 // is typing. Fed by `/api/rooms` and by the socket's joined/message/presence/typing frames.
 import { defineStore } from 'pinia'
 import { reactive, ref } from 'vue'
-import { parseRoomId, type Message, type RoomInfo, type RoomSummary, type ServerFrame, type User } from '@chat/protocol'
+import { parseRoomId, type JoinedFrame, type Message, type RoomInfo, type RoomSummary, type ServerFrame, type User } from '@chat/protocol'
 import { useConnectionStore } from './connection'
 import { useMessagesStore } from './messages'
 import { useSessionStore } from './session'
@@ -16,6 +16,8 @@ export const useRoomsStore = defineStore('rooms', () => {
   const info = reactive<Record<string, RoomInfo>>({})
   const online = reactive<Record<string, User[]>>({})
   const typing = reactive<Record<string, User[]>>({})
+  /** My role in each joined room (`joined.role`); hosts (owner, admins) answer questions. */
+  const roles = reactive<Record<string, NonNullable<JoinedFrame['role']>>>({})
   /** Users seen anywhere, so a dm can be titled with the other person's name. */
   const users = reactive<Record<string, User>>({})
   const active = ref<string | null>(null)
@@ -91,6 +93,7 @@ export const useRoomsStore = defineStore('rooms', () => {
       case 'joined': {
         info[f.room.id] = f.room
         online[f.room.id] = f.online
+        if (f.role) roles[f.room.id] = f.role
         f.online.forEach(remember)
         const last = f.messages[f.messages.length - 1]
         upsert(f.room.id, (r) => {
@@ -134,6 +137,12 @@ export const useRoomsStore = defineStore('rooms', () => {
     if (room) upsert(room, (r) => (r.unread = 0))
   }
 
+  /** Whether I may answer questions here; unknown (a server without `role`) lets the server decide. */
+  function isHost(room: string): boolean {
+    const role = roles[room]
+    return role === undefined || role === 'owner' || role === 'admin'
+  }
+
   /** A dm is titled with the other person's name; groups with their title. */
   function titleOf(room: string): string {
     const ref = parseRoomId(room)
@@ -144,5 +153,5 @@ export const useRoomsStore = defineStore('rooms', () => {
     return info[room]?.title ?? list.value.find((x) => x.id === room)?.title ?? room
   }
 
-  return { list, info, online, typing, users, active, loading, refresh, create, setActive, titleOf }
+  return { list, info, online, typing, roles, users, active, loading, refresh, create, setActive, titleOf, isHost }
 })

@@ -101,4 +101,18 @@ describe('rooms store', () => {
     env.server.last.push({ type: 'kicked', room: 'lobby' })
     expect(env.rooms.list).toEqual([])
   })
+
+  it('knows from joined.role whether I host a room (only hosts get to answer questions)', async () => {
+    const env = bootStores()
+    await advance(1)
+    expect(env.rooms.isHost('class')).toBe(true) // unknown: the server decides
+    const joined = (role?: string) => ({ type: 'joined', room: { id: 'class', title: 'class', kind: 'group' }, lastSeq: 0, online: [alice], messages: [], more: false, ...(role ? { role } : {}) })
+    env.server.last.push(joined('member'))
+    expect(env.rooms.isHost('class')).toBe(false)
+    env.server.last.push(joined('admin'))
+    expect(env.rooms.isHost('class')).toBe(true)
+    env.server.last.push(joined('owner'))
+    expect(env.rooms.roles.class).toBe('owner')
+    expect(env.rooms.isHost('class')).toBe(true)
+  })
 })
