@@ -119,9 +119,25 @@ export function launchMiniProgram(root: string): MiniProgram {
   const failed = (o: Callbacks, errMsg: string) => (o.fail?.({ errMsg }), o.complete?.({ errMsg }))
   const top = () => stack[stack.length - 1]
 
+  const loaded = new Map<string, string>()
+  /** Compiles a page and its components once; simulate's wxss step calls the deprecated postcss.plugin each time. */
+  function load(route: string): string {
+    let id = loaded.get(route)
+    if (id) return id
+    const warn = console.warn
+    console.warn = (...a: unknown[]) => void (String(a[0]).includes('postcss.plugin was deprecated') || warn(...a))
+    try {
+      id = simulate.load(join(root, route), { compiler: 'official', rootPath: root })
+    } finally {
+      console.warn = warn
+    }
+    loaded.set(route, id)
+    return id
+  }
+
   function openPage(url: string): void {
     const [route, qs = ''] = url.replace(/^\//, '').split('?')
-    const comp = simulate.render(simulate.load(join(root, route), { compiler: 'official', rootPath: root }))
+    const comp = simulate.render(load(route))
     comp.instance.route = route // what makes uni treat the component as a page
     comp.attach(document.createElement('page-wrapper'))
     stack.push({ route, comp })

@@ -1,0 +1,234 @@
+// The H5 build in Chromium against a real two-node deployment (Redis + Postgres): Alice's
+// browser talks to node A, Bob's to node B, each through its own origin serving the app with
+// /api and /ws on it (like a load balancer's sticky route). They chat, like, send flowers, ask
+// and answer, recall, see each other online and unread badges; Bob reloads and finds the whole
+// history; then node B shuts down: Bob sees the reconnect banner, lands on node A and ends up
+// with every message exactly once. A screenshot of each step goes to
+// screenshots/e2e-multi-node/ (printed at the start).
+import { mkdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { longPress, openBrowser } from '../support/browser'
+import { clientDir, h5Dir } from '../support/builds'
+import { RELAXED_LIMITS, serverHistory, startCluster, type NodeProcess, type TestCluster } from '../support/cluster'
+import { serverSourceExists } from '../support/real-server'
+import { serveH5, type H5Site } from '../support/static-proxy'
+
+export const shotsDir = join(clientDir, 'screenshots/e2e-multi-node')
+const ROOM = 'physics-live'
+
+type Browser = Awaited<ReturnType<typeof openBrowser>>
+
+/** The node named in each `welcome` the page's socket received. */
+function trackNodes(page: Page): string[] {
+  const nodes: string[] = []
+  page.on('websocket', (ws) =>
+    ws.on('framereceived', ({ payload }) => {
+      const m = /^\{"type":"welcome".*"node":"([^"]+)"/.exec(String(payload))
+      if (m) nodes.push(m[1])
+    }),
+  )
+  return nodes
+}
+
+const texts = (page: Page) => page.getByTestId('message-text').allInnerTexts()
+/** The seq of every rendered message row, in order. */
+const seqs = (page: Page) => page.getByTestId('message-item').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))))
+const input = (page: Page, testId: string) => page.locator(`[data-testid=${testId}] input`)
+
+async function login(page: Page, site: H5Site, name: string, shot?: string) {
+  await page.goto(site.url + '/')
+  await input(page, 'login-name').fill(name)
+  if (shot) await snap(page, shot)
+  await page.getByTestId('login-submit').click()
+  await page.getByTestId('room-id-input').waitFor()
+}
+
+async function send(page: Page, text: string) {
+  await input(page, 'message-input').fill(text)
+  await page.getByTestId('send-button').click()
+}
+
+async function live(page: Page, timeout = 10_000) {
+  await page.getByTestId('conn-status').waitFor({ state: 'detached', timeout })
+}
+
+async function snap(page: Page, name: string) {
+  await page.waitForTimeout(350) // let toasts, bumps and scrolling settle
+  await page.screenshot({ path: join(shotsDir, `${name}.png`) })
+}
+
+describe.skipIf(!serverSourceExists)('H5 in Chromium on two server nodes', { timeout: 60_000 }, () => {
+  let cluster: TestCluster
+  let nodeA: NodeProcess
+  let nodeB: NodeProcess
+  let siteA: H5Site
+  let siteB: H5Site
+  let alice: Browser
+  let bob: Browser
+  let aliceNodes: string[]
+  let bobNodes: string[]
+  let aliceToken = ''
+
+  beforeAll(async () => {
+    rmSync(shotsDir, { recursive: true, force: true })
+    mkdirSync(shotsDir, { recursive: true })
+    console.log(`[client] multi-node e2e screenshots: ${shotsDir}`)
+    cluster = await startCluster({ nodes: 2, env: RELAXED_LIMITS })
+    ;[nodeA, nodeB] = cluster.nodes
+    siteA = await serveH5(h5Dir, nodeA.url)
+    siteB = await serveH5(h5Dir, nodeB.url)
+    alice = await openBrowser()
+    bob = await openBrowser()
+    aliceNodes = trackNodes(alice.page)
+    bobNodes = trackNodes(bob.page)
+  }, 120_000)
+
+  afterAll(async () => {
+    await alice?.close()
+    await bob?.close()
+    await siteA?.close()
+    await siteB?.close()
+    await cluster?.stop()
+  })
+
+  it('Alice (node A) opens a live room; Bob (node B) joins it by id; both see each other online', async () => {
+    await login(alice.page, siteA, 'Alice 老师', '01-login')
+    await snap(alice.page, '02-rooms-empty')
+    await input(alice.page, 'room-id-input').fill(ROOM)
+    await alice.page.getByText('创建', { exact: true }).click() // she owns it: she is the host
+    await alice.page.getByTestId('message-input').waitFor()
+    await live(alice.page)
+    aliceToken = JSON.parse((await alice.page.evaluate(() => localStorage.getItem('chat.session'))) ?? '{}').token
+
+    await login(bob.page, siteB, 'Bob 同学')
+    await input(bob.page, 'room-id-input').fill(ROOM)
+    await bob.page.getByTestId('room-join').click()
+    await live(bob.page)
+    expect(aliceNodes).toEqual([nodeA.id])
+    expect(bobNodes).toEqual([nodeB.id])
+    // Presence crosses nodes both ways.
+    await expect.poll(() => alice.page.getByTestId('online-count').innerText()).toBe('2')
+    await expect.poll(() => bob.page.getByTestId('online-count').innerText()).toBe('2')
+    await bob.page.getByTestId('online-count').click()
+    await bob.page.getByText('私聊', { exact: true }).waitFor()
+    expect(await bob.page.getByText('Alice 老师', { exact: true }).count()).toBe(1)
+    await snap(bob.page, '03-members-online')
+    await bob.page.getByText('关闭', { exact: true }).click()
+  })
+
+  it('text both ways across nodes, each message once and in order on both screens', async () => {
+    await send(alice.page, '同学们好，今天讲牛顿第二定律 F = ma')
+    await expect.poll(() => texts(bob.page)).toEqual(['同学们好，今天讲牛顿第二定律 F = ma'])
+    await send(bob.page, '老师好！我准备好了 ✍️')
+    const both = ['同学们好，今天讲牛顿第二定律 F = ma', '老师好！我准备好了 ✍️']
+    await expect.poll(() => texts(alice.page)).toEqual(both)
+    await expect.poll(() => texts(bob.page)).toEqual(both)
+    expect(await seqs(alice.page)).toEqual([1, 2])
+    expect(await seqs(bob.page)).toEqual([1, 2])
+  })
+
+  it('likes, flowers, and a question that only the host may answer', async () => {
+    await bob.page.getByTestId('like-button').click()
+    await bob.page.getByTestId('flower-button').click()
+    await alice.page.getByTestId('flower-button').click()
+    await expect.poll(() => alice.page.getByTestId('message-item').count()).toBe(5)
+    for (const p of [alice.page, bob.page]) {
+      await expect.poll(() => p.getByTestId('like-button').innerText()).toContain('点赞 1')
+      await expect.poll(() => p.getByTestId('flower-button').innerText()).toContain('送花 2')
+    }
+
+    await bob.page.getByText('提问', { exact: true }).click()
+    await send(bob.page, '老师，质量变大时加速度怎么变？')
+    const question = (p: Page) => p.getByTestId('message-text').filter({ hasText: '质量变大时加速度怎么变' })
+    await question(alice.page).waitFor()
+    // Bob is a member: his long-press menu has no "answer" (joined.role says so).
+    await longPress(bob.page, question(bob.page))
+    await bob.page.getByText('撤回', { exact: true }).waitFor()
+    expect(await bob.page.getByText('回答', { exact: true }).count()).toBe(0)
+    await bob.page.getByText('取消', { exact: true }).click()
+    // Alice owns the room.
+    await longPress(alice.page, question(alice.page))
+    await alice.page.getByText('回答', { exact: true }).click()
+    await send(alice.page, '力不变时，质量越大加速度越小')
+    await bob.page.getByText('主持人回答：力不变时，质量越大加速度越小').waitFor()
+    await snap(alice.page, '04-host-view')
+    await snap(bob.page, '05-question-answered')
+  })
+
+  it('recalls a message on both screens, keeping its place', async () => {
+    await send(alice.page, '这条发错了，请忽略')
+    await expect.poll(() => texts(bob.page)).toContain('这条发错了，请忽略')
+    await longPress(alice.page, alice.page.getByTestId('message-text').filter({ hasText: '这条发错了' }))
+    await alice.page.getByText('撤回', { exact: true }).click()
+    for (const p of [alice.page, bob.page]) {
+      await expect.poll(() => p.getByText('消息已撤回').count()).toBe(1)
+      expect(await texts(p)).not.toContain('这条发错了，请忽略')
+      expect(await seqs(p)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    }
+    await snap(bob.page, '06-recalled')
+  })
+
+  it('counts unread messages on the rooms page, then clears them when the room is opened', async () => {
+    await bob.page.goBack()
+    const item = bob.page.locator(`[data-testid=room-item][data-room="${ROOM}"]`)
+    await item.waitFor()
+    await send(alice.page, '作业：课本第 42 页第 1–3 题')
+    await send(alice.page, '明天上课前交')
+    await expect.poll(() => item.getByTestId('room-unread').innerText(), { timeout: 10_000 }).toBe('2')
+    await expect.poll(() => item.innerText()).toContain('明天上课前交')
+    await snap(bob.page, '07-rooms-unread')
+    await item.click()
+    await live(bob.page)
+    await expect.poll(() => texts(bob.page)).toContain('明天上课前交')
+    await bob.page.goBack()
+    await expect.poll(() => item.getByTestId('room-unread').count()).toBe(0)
+    await item.click()
+    await live(bob.page)
+  })
+
+  it('after a reload the whole history is there, once', async () => {
+    await bob.page.reload()
+    await live(bob.page)
+    const history = await serverHistory(nodeA.url, aliceToken, ROOM)
+    expect(history.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    await expect.poll(() => seqs(bob.page)).toEqual(history.map((m) => m.seq))
+    expect(await texts(bob.page)).toEqual(await texts(alice.page))
+    await snap(bob.page, '08-after-reload')
+  })
+
+  it('node B shuts down: Bob sees the banner, reconnects to node A, and has every message exactly once', async () => {
+    const stopped = nodeB.stop() // SIGTERM: drain, close sockets with 1012
+    await bob.page.getByTestId('conn-status').waitFor({ timeout: 10_000 })
+    expect(await stopped).toBe(0)
+    await snap(bob.page, '09-reconnecting')
+    // While Bob is cut off, Alice keeps teaching and Bob writes a message too.
+    const whileDown = ['大家注意，下面是例题', '例题：m = 2 kg，F = 10 N，求 a', '答案 a = 5 m/s²']
+    for (const t of whileDown) await send(alice.page, t)
+    await send(bob.page, '我刚才掉线了，老师能重复一下吗？')
+    await expect.poll(() => bob.page.getByTestId('message-item').last().getAttribute('data-status')).toBe('sending')
+    await snap(bob.page, '10-offline-sending')
+    // The load balancer notices node B is gone and sends Bob's origin to node A.
+    siteB.setUpstream(nodeA.url)
+    await live(bob.page, 40_000)
+    expect(bobNodes).toEqual([nodeB.id, nodeA.id])
+
+    await expect.poll(() => texts(bob.page), { timeout: 15_000 }).toContain('答案 a = 5 m/s²')
+    await expect.poll(() => texts(alice.page)).toContain('我刚才掉线了，老师能重复一下吗？')
+    await expect.poll(() => bob.page.locator('[data-testid=message-item][data-status=sending]').count()).toBe(0)
+    await bob.page.waitForTimeout(1000) // a duplicate would have arrived by now
+    const history = await serverHistory(nodeA.url, aliceToken, ROOM)
+    expect(history.map((m) => m.seq)).toEqual(Array.from({ length: 14 }, (_, i) => i + 1))
+    expect(history.filter((m) => m.body.text === '我刚才掉线了，老师能重复一下吗？')).toHaveLength(1)
+    for (const p of [alice.page, bob.page]) {
+      expect(await seqs(p)).toEqual(history.map((m) => m.seq))
+      const shown = await texts(p)
+      for (const t of [...whileDown, '我刚才掉线了，老师能重复一下吗？']) expect(shown.filter((x) => x === t)).toHaveLength(1)
+    }
+    expect(await texts(bob.page)).toEqual(await texts(alice.page))
+    await expect.poll(() => bob.page.getByTestId('online-count').innerText()).toBe('2')
+    await snap(bob.page, '11-bob-back-on-node-a')
+    await snap(alice.page, '12-alice-final')
+  })
+})
