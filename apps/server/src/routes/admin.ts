@@ -10,9 +10,13 @@ export default async function admin(app: FastifyInstance) {
   app.addHook('preHandler', async (req) => {
     if (!token) return fail(ErrorCode.NotFound, 'the admin API is disabled (no ADMIN_TOKEN)')
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')
-    const given = Buffer.from(m?.[1] ?? '')
+    if (!m) return fail(ErrorCode.Unauthorized, 'admin token required')
+    const given = Buffer.from(m[1])
     const want = Buffer.from(token)
-    if (given.length !== want.length || !timingSafeEqual(given, want)) fail(ErrorCode.Unauthorized, 'admin token required')
+    if (given.length === want.length && timingSafeEqual(given, want)) return
+    // A signed-in user is known but not allowed here; anything else is no credential at all.
+    const isUser = await app.auth.authenticate(m[1]).then(() => true, () => false)
+    fail(isUser ? ErrorCode.Forbidden : ErrorCode.Unauthorized, isUser ? 'the admin API needs ADMIN_TOKEN, not a user token' : 'admin token required')
   })
 
   app.post('/api/admin/bans', async (req, reply) => {

@@ -67,13 +67,13 @@ describe('a ban', () => {
 })
 
 describe('the admin API itself', () => {
-  it('◆ refuses a missing, wrong or user token with 401 unauthorized, and bans nobody', async () => {
+  it('◆ refuses a missing or wrong token with 401 unauthorized, a user token with 403 forbidden, and bans nobody', async () => {
     const u = await login(s.url, 'Target')
     const c = await joinedClient(s, u.token)
     expectError(await http(s.url, 'POST', '/api/admin/bans', { userId: u.user.id }), 'unauthorized')
     expectError(await ban(u.user.id, 'wrong-token'), 'unauthorized')
-    expectError(await ban(u.user.id, u.token), 'unauthorized')
-    expectError(await unban(u.user.id, u.token), 'unauthorized')
+    expectError(await ban(u.user.id, u.token), 'forbidden')
+    expectError(await unban(u.user.id, u.token), 'forbidden')
     expect(await c.request({ type: 'ping' })).toMatchObject({ type: 'pong' })
     expect((await http(s.url, 'GET', '/api/me', undefined, u.token)).status).toBe(200)
     c.close()
