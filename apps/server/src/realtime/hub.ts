@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { CloseCode, type Message, type User } from '@chat/protocol'
+import { CloseCode, type Message } from '@chat/protocol'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Broker } from '../broker/types'
 import type { Presence } from '../presence/types'
@@ -8,6 +8,7 @@ import type { Connection } from './connection'
 import { PresenceGuard } from './presence-guard'
 import { RoomFeed } from './room-feed'
 import { ThrottledLog } from './throttled-log'
+import { Upkeep } from './upkeep'
 import { CONTROL_CHANNEL, decodeEnvelope, encodeEvent, encodeMessage, roomChannel, type Envelope, type Exclude } from './envelope'
 
 export interface HubDeps {
@@ -43,9 +44,8 @@ export class Hub {
    * (a misconfiguration, or a restart racing its predecessor) must not drop each other's.
    */
   private readonly origin: string
-  private tailTimer: NodeJS.Timeout | null = null
-  private reapTimer: NodeJS.Timeout | null = null
   private readonly warn: ThrottledLog
+  private readonly upkeep: Upkeep
 
   constructor(private readonly d: HubDeps) {
     this.origin = `${d.nodeId}.${randomBytes(4).toString('hex')}`
@@ -56,55 +56,34 @@ export class Hub {
         this.warn.warn(what, { err: String(err) }, `${what} failed; answered from this node`)
       },
     })
+    this.upkeep = new Upkeep(this, d, this.warn)
   }
 
   async start(): Promise<void> {
     await this.d.broker.start({
       onMessage: (channel, data) => this.onBroker(channel, data),
-      // Frames published while the link was down are gone: the store and a replay cover them.
-      onReconnect: () => {
-        this.d.log.info('broker link back: checking rooms against the store')
-        void this.tailCheck()
-        void this.reap()
-        void this.reconcileBans()
-      },
+      onReconnect: () => this.upkeep.linkBack(),
     })
     await this.d.broker.subscribe(CONTROL_CHANNEL)
-    // Pub/sub may drop a frame without any sign; the store is asked now and then.
-    this.tailTimer = setInterval(() => void this.tailCheck(), this.d.tailCheckMs)
-    this.tailTimer.unref()
-    // A node that died without goodbye leaves presence entries; whoever reaps them says "offline".
-    this.reapTimer = setInterval(() => void this.reap(), 5000)
-    this.reapTimer.unref()
+    this.upkeep.start()
   }
 
-  private async reap(): Promise<void> {
-    for (const { room, user, status } of await this.presence.repair()) {
-      this.emit(room, { type: 'presence', room, user, status })
-    }
-    try {
-      for (const { room, user } of await this.d.presence.reap()) {
-        this.emit(room, { type: 'presence', room, user, status: 'offline' })
-      }
-    } catch (err) {
-      this.warn.warn('reap', { err: String(err) }, 'presence reap failed')
-    }
+  /** Rooms with a feed on this node, and the users with a socket here (for the upkeep). */
+  feedsByRoom(): ReadonlyMap<string, RoomFeed> {
+    return this.feeds
   }
 
-  /** Bans published while the link was down never arrived: ask the store for this node's users. */
-  private async reconcileBans(): Promise<void> {
-    try {
-      for (const u of await this.d.store.getUsers([...this.byUser.keys()])) {
-        if (u.bannedAt !== null) this.onControl({ o: this.origin, k: 'ban', user: u.id })
-      }
-    } catch (err) {
-      this.d.log.warn({ err: String(err) }, 'ban check after reconnect failed')
-    }
+  localUsers(): string[] {
+    return [...this.byUser.keys()]
+  }
+
+  /** Closes a banned user's sockets on this node only. */
+  closeBanned(userId: string): void {
+    this.onControl({ o: this.origin, k: 'ban', user: userId })
   }
 
   async stop(): Promise<void> {
-    if (this.tailTimer) clearInterval(this.tailTimer)
-    if (this.reapTimer) clearInterval(this.reapTimer)
+    this.upkeep.stop()
     for (const feed of this.feeds.values()) feed.close()
   }
 
@@ -252,30 +231,5 @@ export class Hub {
     } catch (err) {
       this.d.log.warn({ err: String(err), room: feed.room }, 'broker unsubscribe failed')
     }
-  }
-
-  private async tailCheck(): Promise<void> {
-    const rooms = [...this.feeds.keys()]
-    if (rooms.length === 0) return
-    try {
-      for (let i = 0; i < rooms.length; i += 500) {
-        const last = await this.d.store.lastSeqs(rooms.slice(i, i + 500))
-        for (const [room, seq] of last) this.feeds.get(room)?.behind(seq)
-      }
-    } catch (err) {
-      this.d.metrics?.storeError?.()
-      this.warn.warn('tail', { err: String(err) }, 'tail check failed')
-    }
-  }
-
-  /** Local users online, for metrics. */
-  get userCount(): number {
-    return this.byUser.size
-  }
-
-  /** Online user of this node, if any — used to refresh names in presence frames. */
-  anyConnection(userId: string): User | null {
-    const c = this.byUser.get(userId)?.values().next().value
-    return c ? c.user : null
   }
 }
