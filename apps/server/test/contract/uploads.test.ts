@@ -1,8 +1,8 @@
 // §2 POST /api/uploads: multipart, one file field → 201 {url, width, height}; JPEG, PNG, GIF,
 // WebP checked by content (SVG refused), ≤ 5 MiB, else 413 too_large / 415 unsupported_media;
 // `url` is /uploads/<name> on the same server, readable without a token. §3.4 image bodies.
-import { crc32, deflateSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { GIF_1X1, JPEG_1X1, png, WEBP_LOSSLESS_1X1 } from '../helpers/images'
 import { cid, expectError, http, joinedClient, login, startRoomy, type Login, type TestClient, type TestServer } from './support'
 
 let s: TestServer
@@ -18,33 +18,9 @@ afterAll(async () => {
   await s?.close()
 })
 
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4)
-  len.writeUInt32BE(data.length)
-  const td = Buffer.concat([Buffer.from(type, 'ascii'), data])
-  const crc = Buffer.alloc(4)
-  crc.writeUInt32BE(crc32(td))
-  return Buffer.concat([len, td, crc])
-}
-
-/** A valid RGB PNG of w × h grey pixels. */
-function png(w: number, h: number): Buffer {
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(w, 0)
-  ihdr.writeUInt32BE(h, 4)
-  ihdr.set([8, 2, 0, 0, 0], 8)
-  const raw = Buffer.alloc((w * 3 + 1) * h, 0x80)
-  for (let y = 0; y < h; y++) raw[y * (w * 3 + 1)] = 0
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))])
-}
-
-// 1 × 1 images in the other accepted formats.
-const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')
-const WEBP = Buffer.from('UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==', 'base64')
-const JPEG = Buffer.from(
-  '/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=',
-  'base64',
-)
+const GIF = GIF_1X1
+const WEBP = WEBP_LOSSLESS_1X1
+const JPEG = JPEG_1X1
 const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>')
 
 async function upload(data: Buffer, filename: string, type = 'application/octet-stream', token: string | null = u.token) {
