@@ -1,15 +1,16 @@
-// The H5 build in a real browser against the real server: two users log in, join a room
-// by id, chat, like, send flowers, see each other online, get unread badges; a room with
-// hundreds of messages renders only a window of them. Screenshots go to screenshots/.
+// The H5 build in a real browser against the real server, opened from the server itself as
+// `pnpm start` serves it (the app at `/`, /api and /ws on the same origin): two users log
+// in, join a room by id, chat, like, send flowers, see each other online, get unread badges;
+// a room with hundreds of messages renders only a window of them. Screenshots go to
+// screenshots/.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { longPress, openBrowser } from '../support/browser'
-import { h5Dir, clientDir } from '../support/builds'
+import { clientDir } from '../support/builds'
 import { createClient, serverMain, serverSourceExists, startServer, until, type RunningServer } from '../support/real-server'
-import { serveH5 } from '../support/static-proxy'
 import { png } from '../support/png'
 
 const shots = join(clientDir, 'screenshots')
@@ -38,7 +39,7 @@ const texts = (page: Page) => page.getByTestId('message-text').allInnerTexts()
 
 describe.skipIf(!serverSourceExists)('H5 build in Chromium', { timeout: 60_000 }, () => {
   let server: RunningServer
-  let site: { url: string; close(): Promise<void> }
+  let site: { url: string }
   let alice: Awaited<ReturnType<typeof openBrowser>>
   let bob: Awaited<ReturnType<typeof openBrowser>>
 
@@ -46,7 +47,10 @@ describe.skipIf(!serverSourceExists)('H5 build in Chromium', { timeout: 60_000 }
     mkdirSync(shots, { recursive: true })
     expect(existsSync(serverMain)).toBe(true) // built by the globalSetup
     server = await startServer({ SEND_RATE_LIMIT: '10000', FRAME_RATE_LIMIT: '10000' })
-    site = await serveH5(h5Dir, server.base)
+    // The server finds the workspace's H5 build by itself, as with `pnpm start`.
+    site = { url: server.base }
+    const index = await fetch(`${site.url}/`).then((r) => r.text())
+    expect(index).toContain('<title>聊天室</title>')
     alice = await openBrowser()
     bob = await openBrowser()
   }, 240_000)
@@ -54,7 +58,6 @@ describe.skipIf(!serverSourceExists)('H5 build in Chromium', { timeout: 60_000 }
   afterAll(async () => {
     await alice?.close()
     await bob?.close()
-    await site?.close()
     await server?.stop()
   })
 

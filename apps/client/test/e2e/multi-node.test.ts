@@ -5,7 +5,7 @@
 // history; then node B shuts down: Bob sees the reconnect banner, lands on node A and ends up
 // with every message exactly once. A screenshot of each step goes to
 // screenshots/e2e-multi-node/ (printed at the start).
-import { mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -35,6 +35,13 @@ function trackNodes(page: Page): string[] {
 const texts = (page: Page) => page.getByTestId('message-text').allInnerTexts()
 /** The seq of every rendered message row, in order. */
 const seqs = (page: Page) => page.getByTestId('message-item').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))))
+/** Whether the newest row is scrolled into view (the list follows new messages). */
+const newestInView = (page: Page) =>
+  page.locator('.scroll').evaluate((scroll) => {
+    const rows = scroll.querySelectorAll('[data-testid=message-item]')
+    const last = rows[rows.length - 1]
+    return !!last && last.getBoundingClientRect().bottom <= scroll.getBoundingClientRect().bottom + 2
+  })
 const input = (page: Page, testId: string) => page.locator(`[data-testid=${testId}] input`)
 
 async function login(page: Page, site: H5Site, name: string, shot?: string) {
@@ -73,6 +80,18 @@ async function snap(page: Page, name: string) {
   await page.screenshot({ path: join(shotsDir, `${name}.png`) })
 }
 
+/** Screenshots side by side with captions, at 1x: the overview docs/images/ shows. */
+async function overview(browser: Browser, panels: Array<[file: string, caption: string]>, out: string) {
+  const page = await browser.context.newPage()
+  const img = (f: string) => `data:image/png;base64,${readFileSync(join(shotsDir, `${f}.png`)).toString('base64')}`
+  const cells = panels.map(([f, c]) => `<figure><img src="${img(f)}"><figcaption>${c}</figcaption></figure>`).join('')
+  await page.setViewportSize({ width: panels.length * 300 + 40, height: 630 })
+  await page.setContent(`<body style="margin:0;background:#dfe3e8;font:14px 'Noto Sans CJK SC',sans-serif;display:flex;justify-content:center;padding:16px 8px">
+    <style>figure{margin:0 6px;text-align:center}img{width:288px;border-radius:14px;box-shadow:0 2px 10px rgba(0,0,0,.18)}figcaption{margin-top:8px;color:#444}</style>${cells}</body>`)
+  await page.screenshot({ path: join(shotsDir, out), fullPage: true, scale: 'css' })
+  await page.close()
+}
+
 describe.skipIf(!serverSourceExists)('H5 in Chromium on two server nodes', { timeout: 60_000 }, () => {
   let cluster: TestCluster
   let nodeA: NodeProcess
@@ -84,6 +103,7 @@ describe.skipIf(!serverSourceExists)('H5 in Chromium on two server nodes', { tim
   let aliceNodes: string[]
   let bobNodes: string[]
   let aliceToken = ''
+  const presence: unknown[] = []
 
   beforeAll(async () => {
     rmSync(shotsDir, { recursive: true, force: true })
@@ -96,6 +116,7 @@ describe.skipIf(!serverSourceExists)('H5 in Chromium on two server nodes', { tim
     alice = await openBrowser()
     bob = await openBrowser()
     aliceNodes = trackNodes(alice.page)
+    alice.page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => { if (String(payload).includes('"presence"')) presence.push([Date.now(), String(payload)]) }))
     bobNodes = trackNodes(bob.page)
   }, 120_000)
 
@@ -173,6 +194,7 @@ describe.skipIf(!serverSourceExists)('H5 in Chromium on two server nodes', { tim
   it('recalls a message on both screens, keeping its place', async () => {
     await send(alice.page, '这条发错了，请忽略')
     await expect.poll(() => texts(bob.page)).toContain('这条发错了，请忽略')
+    await expect.poll(() => newestInView(alice.page)).toBe(true) // my own message scrolled into view
     await menu(alice.page, alice.page.getByTestId('message-text').filter({ hasText: '这条发错了' }), '撤回')
     await alice.page.getByText('撤回', { exact: true }).click()
     for (const p of [alice.page, bob.page]) {
@@ -213,6 +235,7 @@ describe.skipIf(!serverSourceExists)('H5 in Chromium on two server nodes', { tim
 
   it('node B shuts down: Bob sees the banner, reconnects to node A, and has every message exactly once', async () => {
     expect(new Set(bobNodes)).toEqual(new Set([nodeB.id])) // (the reload connected again, to B)
+    presence.push([Date.now(), 'STOP'])
     const stopped = nodeB.stop() // SIGTERM: drain, close sockets with 1012
     await bob.page.getByTestId('conn-status').waitFor({ timeout: 10_000 })
     expect(await stopped).toBe(0)
@@ -225,6 +248,7 @@ describe.skipIf(!serverSourceExists)('H5 in Chromium on two server nodes', { tim
     await snap(bob.page, '10-offline-sending')
     // The load balancer notices node B is gone and sends Bob's origin to node A.
     siteB.setUpstream(nodeA.url)
+    presence.push([Date.now(), 'SWITCH'])
     await live(bob.page, 40_000)
     expect(bobNodes.at(-1)).toBe(nodeA.id)
 
@@ -242,7 +266,18 @@ describe.skipIf(!serverSourceExists)('H5 in Chromium on two server nodes', { tim
     }
     expect(await texts(bob.page)).toEqual(await texts(alice.page))
     await expect.poll(() => bob.page.getByTestId('online-count').innerText()).toBe('2')
+    await expect
+      .poll(() => alice.page.getByTestId('online-count').innerText(), { message: `presence frames Alice got: ${JSON.stringify(presence)}` })
+      .toBe('2')
+    // Bob was reading the newest messages: he still is, no "N new messages" pill.
+    await expect.poll(() => newestInView(bob.page)).toBe(true)
+    expect(await bob.page.getByText(/条新消息/).count()).toBe(0)
     await snap(bob.page, '11-bob-back-on-node-a')
     await snap(alice.page, '12-alice-final')
+    await overview(alice, [
+      ['01-login', '1. 取个昵称登录'],
+      ['05-question-answered', '2. Bob（节点 B）提问，老师回答'],
+      ['12-alice-final', '3. 节点 B 停机后，消息一条不少、不重'],
+    ], 'overview.png')
   })
 })

@@ -21,7 +21,7 @@ describe.skipIf(!serverSourceExists)('mini-program pages against two server node
   let nodeA: NodeProcess
   let web: Client
   let mp: MiniProgram
-  const serverUrl = existsSync(`${mpE2eDir}.json`) ? mpE2eServerUrl() : ''
+  let serverUrl = ''
 
   /** What the chat page shows: [seq, text] per rendered message row. */
   const rows = () => mp.findAll('message-item').map((el) => [Number(el.dataset.seq), el.textContent?.trim() ?? ''] as const)
@@ -29,6 +29,7 @@ describe.skipIf(!serverSourceExists)('mini-program pages against two server node
 
   beforeAll(async () => {
     expect(existsSync(join(mpE2eDir, 'app.js'))).toBe(true) // built by the globalSetup
+    serverUrl = mpE2eServerUrl()
     cluster = await startCluster({ nodes: 1, env: RELAXED_LIMITS })
     nodeA = await addNodeOnPort(cluster, 'mp-node-a', Number(new URL(serverUrl).port))
     web = await createClient(cluster.nodes[0].url, '网页同学')
