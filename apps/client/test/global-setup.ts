@@ -5,10 +5,10 @@
 // at the same time).
 // CLIENT_SKIP_BUILD=1 reuses the existing client dist/ (quick local unit runs).
 import { runBuilds } from './support/builds'
-import { ensureServerBuilt, serverSourceExists } from './support/server-build'
+import { ensureServerBuilt } from './support/server-build'
 
 export default async function setup(): Promise<void> {
-  if (serverSourceExists) ensureServerBuilt()
+  ensureServerBuilt()
   if (process.env.CLIENT_SKIP_BUILD === '1') return
   await runBuilds()
 }

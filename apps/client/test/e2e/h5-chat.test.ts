@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { longPress, openBrowser } from '../support/browser'
 import { clientDir } from '../support/builds'
-import { createClient, serverMain, serverSourceExists, startServer, until, type RunningServer } from '../support/real-server'
+import { createClient, serverMain, startServer, until, type RunningServer } from '../support/real-server'
 import { png } from '../support/png'
 
 const shots = join(clientDir, 'screenshots')
@@ -37,7 +37,7 @@ async function send(page: Page, text: string) {
 
 const texts = (page: Page) => page.getByTestId('message-text').allInnerTexts()
 
-describe.skipIf(!serverSourceExists)('H5 build in Chromium', { timeout: 60_000 }, () => {
+describe('H5 build in Chromium', { timeout: 60_000 }, () => {
   let server: RunningServer
   let site: { url: string }
   let alice: Awaited<ReturnType<typeof openBrowser>>

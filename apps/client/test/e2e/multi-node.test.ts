@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { longPress, openBrowser } from '../support/browser'
 import { clientDir, h5Dir } from '../support/builds'
 import { RELAXED_LIMITS, serverHistory, startCluster, type NodeProcess, type TestCluster } from '../support/cluster'
-import { serverSourceExists } from '../support/real-server'
 import { serveH5, type H5Site } from '../support/static-proxy'
 
 export const shotsDir = join(clientDir, 'screenshots/e2e-multi-node')
@@ -92,7 +91,7 @@ async function overview(browser: Browser, panels: Array<[file: string, caption: 
   await page.close()
 }
 
-describe.skipIf(!serverSourceExists)('H5 in Chromium on two server nodes', { timeout: 60_000 }, () => {
+describe('H5 in Chromium on two server nodes', { timeout: 60_000 }, () => {
   let cluster: TestCluster
   let nodeA: NodeProcess
   let nodeB: NodeProcess

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs'
 import { dmRoomId, type Message } from '@chat/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  createClient, fetchHttp, serverMain, serverSourceExists, startServer, until,
+  createClient, fetchHttp, serverMain, startServer, until,
   type Client, type RunningServer,
 } from '../support/real-server'
 
@@ -14,9 +14,8 @@ const seqsOf = (c: Client, room: string) => (c.messages.timeline(room)?.messages
 const contiguous = (seqs: number[]) => seqs.every((s, i) => i === 0 || s === seqs[i - 1] + 1)
 const uniq = (p: string) => `${p}_${Math.random().toString(36).slice(2, 8)}`
 
-if (!serverSourceExists) console.warn('[client] apps/server/src/main.ts does not exist yet: real-server tests skipped')
 
-describe.skipIf(!serverSourceExists)('client stores against the real server', { timeout: 30_000 }, () => {
+describe('client stores against the real server', { timeout: 30_000 }, () => {
   let server: RunningServer
   let alice: Client
   let bob: Client

@@ -7,11 +7,11 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mpDir } from '../support/builds'
 import { installFakeWx, type FakeWx } from '../support/fake-wx'
-import { createClient, serverMain, serverSourceExists, startServer, until, type Client, type RunningServer } from '../support/real-server'
+import { createClient, serverMain, startServer, until, type Client, type RunningServer } from '../support/real-server'
 
 type Store = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
-describe.skipIf(!serverSourceExists)('mp-weixin build against the real server', { timeout: 30_000 }, () => {
+describe('mp-weixin build against the real server', { timeout: 30_000 }, () => {
   let server: RunningServer
   let wx: FakeWx
   let bob: Client

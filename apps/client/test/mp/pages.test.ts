@@ -11,12 +11,12 @@ import { mpE2eDir, mpE2eServerUrl } from '../support/builds'
 import { addNodeOnPort, RELAXED_LIMITS, serverHistory, startCluster, type NodeProcess, type TestCluster } from '../support/cluster'
 import { launchMiniProgram, type MiniProgram } from '../support/mp-runtime'
 import { png } from '../support/png'
-import { createClient, serverSourceExists, sleep, until, type Client } from '../support/real-server'
+import { createClient, sleep, until, type Client } from '../support/real-server'
 
 const ROOM = 'mp-live-101'
 const HIDDEN_MS = 10_000
 
-describe.skipIf(!serverSourceExists)('mini-program pages against two server nodes', { timeout: 60_000 }, () => {
+describe('mini-program pages against two server nodes', { timeout: 60_000 }, () => {
   let cluster: TestCluster
   let nodeA: NodeProcess
   let web: Client

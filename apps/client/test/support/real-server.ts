@@ -16,7 +16,7 @@ import { useRoomsStore } from '../../src/stores/rooms'
 import { useSessionStore } from '../../src/stores/session'
 import { memoryStorage } from './deps'
 
-export { ensureServerBuilt, repoRoot, serverMain, serverSourceExists } from './server-build'
+export { ensureServerBuilt, repoRoot, serverMain } from './server-build'
 import { serverMain } from './server-build'
 
 export function freePort(): Promise<number> {

@@ -6,7 +6,6 @@ import { join, resolve } from 'node:path'
 export const repoRoot = resolve(__dirname, '../../../..')
 const serverDir = join(repoRoot, 'apps/server')
 export const serverMain = join(serverDir, 'dist/main.js')
-export const serverSourceExists = existsSync(join(serverDir, 'src/main.ts'))
 
 function newestMtime(dir: string): number {
   let newest = 0
