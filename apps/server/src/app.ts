@@ -25,12 +25,16 @@ import uploads from './routes/uploads'
 import ws from './routes/ws'
 
 /** Builds the server: external plugins, then the app's own, then routes. */
-export async function buildApp(config: Config, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  config: Config,
+  opts: { logger?: boolean; logStream?: NodeJS.WritableStream } = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? {
       level: config.logLevel,
       // Tokens travel in headers and hello frames; neither ever reaches a log line.
       redact: ['req.headers.authorization', 'req.headers.cookie', 'token', '*.token'],
+      ...(opts.logStream ? { stream: opts.logStream } : {}),
     },
     trustProxy: config.trustProxy,
     bodyLimit: 256 * 1024,
