@@ -3,7 +3,7 @@
  * machine in the same run, driven by the same load generator (a process of its own per side).
  * See docs/benchmarks.md for what each figure means.
  *
- *   pnpm bench                                   # everything, ~9 minutes on 2 cores
+ *   pnpm bench                                   # everything, ~8 minutes on 2 cores
  *   BENCH_TARGETS=chat pnpm bench                # one side only (while optimising)
  *   BENCH_SCENARIOS=fanout1000,idle pnpm bench   # idle, fanout10, fanout100, fanout1000, small, sqlite
  *   BENCH_PG_URL=postgres://…                    # admin URL of the Postgres to create the bench database in
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
         const out = await fanout(sides, plan, `room ${plan.roomSize}`)
         sides.forEach((s, i) => res(s.target).fanout.push(out[i]))
       }
-      if (SCENARIOS.has('small')) for (const s of sides) res(s.target).steady = await steady(s, 1000, 5, 1)
+      if (SCENARIOS.has('small')) for (const s of sides) res(s.target).steady = await steady(s, 1000, 5, 0.4)
       await Promise.all(sides.map((s) => s.dep.stop()))
       sides = []
     }

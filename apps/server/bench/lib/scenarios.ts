@@ -5,7 +5,7 @@
  */
 import type { RunResult } from './gen-protocol'
 import type { FanoutResult, IdleResult, SteadyResult } from './report'
-import { cpuLine, log, measured, otherLoad, quiet, type Measured, type Side } from './side'
+import { cpuLine, log, machineCalm, measured, otherLoad, quiet, type Measured, type Side } from './side'
 
 const STEP_MS = Number(process.env.BENCH_STEP_MS ?? 2500)
 const HALF_MS = Number(process.env.BENCH_HALF_MS ?? 4000)
@@ -39,10 +39,16 @@ interface Search {
 }
 
 async function step(s: Search, plan: FanoutPlan, label: string): Promise<void> {
-  const run = () => measured(s.side, () => s.side.gen.run({ rate: s.rate, durationMs: STEP_MS, sendersPerRoom: plan.sendersPerRoom, drainMs: 1500 }))
+  // In big rooms one slow message is many slow samples: a step sends at least 60 messages.
+  const durationMs = Math.min(6000, Math.max(STEP_MS, (60 / s.rate) * 1000))
+  const run = async () => {
+    await machineCalm(s.side)
+    return measured(s.side, () => s.side.gen.run({ rate: s.rate, durationMs, sendersPerRoom: plan.sendersPerRoom, drainMs: 1500 }))
+  }
   let m = await run()
-  if (!pass(m.value) && otherLoad(m) > NOISY) {
-    log(`  ${s.side.target} ${label}: failed under outside load (${cpuLine(m)}), once more`)
+  // A rate fails only if it fails twice (a third try when outside load spoiled the second).
+  for (let retry = 0; retry < 2 && !pass(m.value) && (retry === 0 || otherLoad(m) > NOISY); retry++) {
+    log(`  ${s.side.target} ${label}: ${describe(m.value)} failed (${cpuLine(m)}), again`)
     await quiet(s.side)
     m = await run()
   }
@@ -61,28 +67,32 @@ async function step(s: Search, plan: FanoutPlan, label: string): Promise<void> {
   else s.rate = Math.sqrt(s.best.rate * s.worst.rate)
 }
 
-async function halfLoad(side: Side, best: RunResult, plan: FanoutPlan, label: string): Promise<FanoutResult['half']> {
-  const run = () => measured(side, () => side.gen.run({ rate: best.rate / 2, durationMs: HALF_MS, sendersPerRoom: plan.sendersPerRoom, drainMs: 2000 }))
-  let h: Measured<RunResult> = await run()
+/** A fixed-rate run, measured on a calm machine (retried once if outside load was heavy anyway). */
+async function fixedRun(side: Side, rate: number, plan: FanoutPlan, what: string): Promise<Measured<RunResult>> {
+  const run = async () => {
+    await machineCalm(side)
+    return measured(side, () => side.gen.run({ rate, durationMs: HALF_MS, sendersPerRoom: plan.sendersPerRoom, drainMs: 2000 }))
+  }
+  let h = await run()
   if (otherLoad(h) > NOISY) {
-    log(`  ${side.target} ${label} half load under outside load (${cpuLine(h)}), once more`)
+    log(`  ${side.target} ${what} under outside load (${cpuLine(h)}), once more`)
     await quiet(side)
     const again = await run()
     if (otherLoad(again) < otherLoad(h)) h = again
   }
-  log(`  ${side.target} ${label} half load: ${describe(h.value)} | ${cpuLine(h)}`)
+  log(`  ${side.target} ${what}: ${describe(h.value)} | ${cpuLine(h)}`)
+  return h
+}
+
+function cost(h: Measured<RunResult>, roomSize: number): NonNullable<FanoutResult['cost']> {
   const k = h.value.received / 1000
   return {
-    deliveriesPerSec: (best.rate / 2) * plan.roomSize,
-    p50: h.value.p50,
-    p99: h.value.p99,
-    p999: h.value.p999,
-    delivered: h.value.delivered,
+    deliveriesPerSec: h.value.rate * roomSize,
     serverCpuPer1k: h.serverCpuMs / k,
     redisCpuPer1k: h.redisCpuMs / k,
     pgCpuPer1k: h.pgCpuMs / k,
-    genCpuPct: (h.genCpuMs / h.wallMs) * 100,
     serverCpuPct: (h.serverCpuMs / h.wallMs) * 100,
+    genCpuPct: (h.genCpuMs / h.wallMs) * 100,
     otherPct: otherLoad(h) * 100,
   }
 }
@@ -104,11 +114,26 @@ export async function fanout(sides: Side[], plan: FanoutPlan, label: string): Pr
   while (searches.some((s) => !s.done)) {
     for (const s of searches) if (!s.done) await step(s, plan, label)
   }
+  // Latency at half of each side's own maximum; cost at one rate for both (half of the
+  // lower maximum), since fixed per-second work weighs more per delivery at lower rates.
+  const common = Math.min(...searches.map((s) => s.best?.rate ?? Infinity)) / 2
   const out: FanoutResult[] = []
   for (const s of searches) {
     await quiet(s.side)
-    const half = s.best ? await halfLoad(s.side, s.best, plan, label) : null
-    out.push({ roomSize, conns: plan.conns, maxDeliveriesPerSec: s.best ? s.best.rate * roomSize : 0, steps: s.steps, half })
+    if (!s.best) {
+      out.push({ roomSize, conns: plan.conns, maxDeliveriesPerSec: 0, steps: s.steps, half: null, cost: null })
+      continue
+    }
+    const h = await fixedRun(s.side, s.best.rate / 2, plan, `${label} half load`)
+    const c = Math.abs(s.best.rate / 2 - common) / common < 0.01 ? h : await fixedRun(s.side, common, plan, `${label} at the common rate`)
+    out.push({
+      roomSize,
+      conns: plan.conns,
+      maxDeliveriesPerSec: s.best.rate * roomSize,
+      steps: s.steps,
+      half: { deliveriesPerSec: (s.best.rate / 2) * roomSize, p50: h.value.p50, p99: h.value.p99, p999: h.value.p999, delivered: h.value.delivered, otherPct: otherLoad(h) * 100 },
+      cost: cost(c, roomSize),
+    })
   }
   for (const side of sides) {
     await side.gen.call({ op: 'close' })

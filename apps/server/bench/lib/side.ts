@@ -65,6 +65,23 @@ export function cpuLine(m: Measured<unknown>): string {
 
 export const otherLoad = (m: Measured<unknown>) => m.otherCpuMs / m.wallMs
 
+/**
+ * Waits (up to maxMs) until work outside the benchmark stays under half a core for a moment:
+ * the machine is shared, and a step measured while something else eats a core measures that.
+ */
+export async function machineCalm(e: Side, maxMs = 6000): Promise<number> {
+  const t0 = Date.now()
+  let other = 0
+  while (Date.now() - t0 < maxMs) {
+    const m0 = machineBusyMs()
+    const b0 = await e.allBenchCpu()
+    await sleep(400)
+    other = (machineBusyMs() - m0 - ((await e.allBenchCpu()) - b0)) / 400
+    if (other < 0.5) return other
+  }
+  return other
+}
+
 /** Waits until the server processes are (nearly) idle, so one step's backlog does not leak into the next. */
 export async function quiet(e: Side, maxMs = 20_000): Promise<void> {
   const t0 = Date.now()

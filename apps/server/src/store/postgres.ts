@@ -1,7 +1,9 @@
 import pg from 'pg'
 import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely'
+import type { BatchRow } from './append-batcher'
 import { someError, type DialectOps } from './dialect'
 import type { DB } from './schema'
+import type { NewMessage } from './types'
 
 export interface PostgresOptions {
   url: string
@@ -41,6 +43,7 @@ export const postgresOps: DialectOps = {
   },
 
   async appendBatch(db, rows) {
+    if (rows.length === 1) return [await appendRow(db, rows[0])]
     const { rows: out } = await sql<{ seq: number | null; name: string | null; avatar: string | null; user_found: boolean }>`
       with input as (
         select t.room_id, t.sender_id, t.cid, t.kind, t.body, t.ts, t.ord
@@ -89,6 +92,31 @@ export const postgresOps: DialectOps = {
       if (typeof e.code === 'string' && (UNAVAILABLE_SQLSTATE.test(e.code) || NET_CODES.has(e.code))) return true
       return UNAVAILABLE_MESSAGE.test(e.message)
     }),
+}
+
+/**
+ * appendBatch for one row (the common case below saturation): the same outcome as the batch
+ * statement — sender looked up, a stored cid skipped, seq and insert atomic — without its
+ * unnest and window functions, which cost Postgres more than they save for a single row.
+ */
+async function appendRow(db: Parameters<NonNullable<DialectOps['appendBatch']>>[0], r: NewMessage): Promise<BatchRow> {
+  const { rows } = await sql<{ seq: number | null; name: string | null; avatar: string | null; user_found: boolean }>`
+    with u as (select name, avatar from users where id = ${r.senderId}),
+    bump as (
+      update rooms set last_seq = last_seq + 1
+      where id = ${r.room} and exists (select 1 from u)
+        and not exists (select 1 from messages where room_id = ${r.room} and sender_id = ${r.senderId} and cid = ${r.cid})
+      returning last_seq
+    ),
+    ins as (
+      insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled)
+      select ${r.room}, last_seq, ${r.senderId}, ${r.cid}, ${r.kind}, ${JSON.stringify(r.body)}, ${r.ts}::bigint, 0 from bump
+      returning seq
+    )
+    select (select seq from ins) as seq, (select name from u) as name, (select avatar from u) as avatar,
+           exists (select 1 from u) as user_found`.execute(db)
+  const row = rows[0]
+  return { seq: row.seq, name: row.name, avatar: row.avatar, userFound: row.user_found }
 }
 
 const INT8_OID = 20

@@ -2,7 +2,7 @@ import { CloseCode, decodeClientFrame, ErrorCode, Limits, type ClientFrame, type
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { WebSocket } from 'ws'
+import type { RawData, WebSocket } from 'ws'
 import { toAppError } from '../lib/errors'
 import { randomId } from '../lib/ids'
 import { Connection } from '../realtime/connection'
@@ -10,88 +10,131 @@ import { withId, type Handler, type HandlerContext } from './context'
 import { handlers } from './dispatch'
 import { hello } from './handlers/hello'
 
+/** Where a socket's state hangs, so its listeners can be shared functions, not closures. */
+const kState = Symbol('chat.socket')
+
+/**
+ * Everything one socket needs between frames, in one small object: most sockets are idle,
+ * and per-socket closures and their contexts were a good part of an idle socket's heap.
+ */
+interface SocketState {
+  app: FastifyInstance
+  conn: Connection
+  helloSeen: boolean
+  /** Frame-rate window (two numbers rather than an object per window). */
+  windowStart: number
+  windowFrames: number
+  /** Dropped once hello arrives, so an idle socket does not keep a spent timer alive. */
+  helloTimer: NodeJS.Timeout | null
+}
+type ChatSocket = WebSocket & { [kState]: SocketState }
+const stateOf = (ws: WebSocket): SocketState => (ws as ChatSocket)[kState]
+
 /**
  * One socket's life. The message listener is attached before anything is awaited, so no
  * frame sent right after the upgrade is missed; frames then run one at a time.
  */
 export function handleSocket(app: FastifyInstance, socket: WebSocket, req: FastifyRequest): void {
-  const { limits } = app.config
-  const conn = new Connection(randomId('c_', 12), socket, req.ip, limits.sendBufferBytes, () => app.metrics?.slowConsumers.inc())
-  let helloSeen = false
-  // Frame-rate window as two numbers (no object per window): idle sockets are most sockets.
-  let windowStart = Date.now()
-  let windowFrames = 0
-
-  // Dropped once hello arrives, so an idle socket does not keep a spent timer alive.
-  let helloTimer: NodeJS.Timeout | null = setTimeout(() => conn.close(CloseCode.NoHello, 'no hello within 10 s'), Limits.helloTimeoutMs)
-  helloTimer.unref()
-  const stopHelloTimer = () => {
-    if (helloTimer) clearTimeout(helloTimer)
-    helloTimer = null
-  }
+  const conn = new Connection(randomId('c_', 12), socket, req.ip, app.config.limits.sendBufferBytes, slowCounter(app))
+  const st: SocketState = { app, conn, helloSeen: false, windowStart: Date.now(), windowFrames: 0, helloTimer: null }
+  ;(socket as ChatSocket)[kState] = st
+  st.helloTimer = setTimeout(noHello, Limits.helloTimeoutMs, conn)
+  st.helloTimer.unref()
 
   releaseUpgrade(socket, req)
-  socket.on('error', (err) => app.log.debug({ err: String(err) }, 'socket error'))
-  socket.on('pong', () => (conn.lastSeen = Date.now()))
-  socket.on('message', (data, isBinary) => {
-    conn.lastSeen = Date.now()
-    if (isBinary) return conn.close(CloseCode.Unsupported, 'text frames only')
-    const text = data.toString()
-    const decoded = decodeClientFrame(text)
-    if (!helloSeen) {
-      // Before welcome only a hello is acceptable; anything else is an unauthenticated client.
-      if (!decoded.ok || decoded.frame.type !== 'hello') return conn.close(CloseCode.BadToken, 'the first frame must be hello')
-      helloSeen = true
-      stopHelloTimer()
-      return run(decoded.frame, hello as Handler)
-    }
-    if (!decoded.ok) return conn.sendFrame(withId({ type: 'error', code: decoded.code, message: decoded.message }, decoded.id))
-    const now = Date.now()
-    if (now - windowStart >= 1000) {
-      windowStart = now
-      windowFrames = 0
-    }
-    if (++windowFrames > limits.framesPerSec) {
-      return conn.sendFrame(withId({ type: 'error', code: ErrorCode.RateLimited, message: 'too many frames per second' }, decoded.frame.id))
-    }
-    const frame = decoded.frame
-    if (frame.type === 'hello') {
-      return conn.sendFrame(withId({ type: 'error', code: ErrorCode.BadRequest, message: 'already said hello' }, frame.id))
-    }
-    run(frame, handlers[frame.type] as Handler)
-  })
-  socket.on('close', () => {
-    stopHelloTimer()
-    conn.closed = true
-    // After queued work, so an in-flight join cannot re-subscribe a closed socket.
-    conn.enqueue(async () => {
-      await app.hub.remove(conn)
-      await app.connLimits.release(conn)
-    })
-  })
+  socket.on('error', onError)
+  socket.on('pong', onPong)
+  socket.on('message', onMessage)
+  socket.on('close', onClose)
 
   app.hub.add(conn)
   // Queued first, so the hello waits for it (the count may live in Redis, across nodes).
   conn.enqueue(async () => {
     if (!(await app.connLimits.acquireIp(conn))) conn.close(CloseCode.TooManyConnections, 'too many connections from this address')
   })
+}
 
-  function run(frame: ClientFrame, handler: Handler): void {
-    const ctx: HandlerContext = { app, conn, reply: (f) => conn.sendFrame(withId(f, frame.id)) }
-    conn.enqueue(async () => {
-      if (conn.closed) return
-      try {
-        await handler(ctx, frame)
-      } catch (err) {
-        const e = toAppError(err)
-        if (e.code === ErrorCode.Internal) app.log.error({ err, type: frame.type }, 'frame handler failed')
-        if (e.code === ErrorCode.Unavailable) app.metrics?.storeErrors.inc()
-        conn.sendFrame(withId({ type: 'error', code: e.code, message: e.message, ...roomOf(frame) }, frame.id as RequestId | undefined))
-        // A hello that failed for a reason other than its token (store down): try later.
-        if (frame.type === 'hello' && !conn.authenticated) conn.close(1013, 'try again later')
-      }
-    })
+function noHello(conn: Connection): void {
+  conn.close(CloseCode.NoHello, 'no hello within 10 s')
+}
+
+function stopHelloTimer(st: SocketState): void {
+  if (st.helloTimer) clearTimeout(st.helloTimer)
+  st.helloTimer = null
+}
+
+function onError(this: WebSocket, err: Error): void {
+  stateOf(this).app.log.debug({ err: String(err) }, 'socket error')
+}
+
+function onPong(this: WebSocket): void {
+  stateOf(this).conn.lastSeen = Date.now()
+}
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  const st = stateOf(this)
+  const { conn } = st
+  conn.lastSeen = Date.now()
+  if (isBinary) return conn.close(CloseCode.Unsupported, 'text frames only')
+  const decoded = decodeClientFrame(data.toString())
+  if (!st.helloSeen) {
+    // Before welcome only a hello is acceptable; anything else is an unauthenticated client.
+    if (!decoded.ok || decoded.frame.type !== 'hello') return conn.close(CloseCode.BadToken, 'the first frame must be hello')
+    st.helloSeen = true
+    stopHelloTimer(st)
+    return run(st, decoded.frame, hello as Handler)
   }
+  if (!decoded.ok) return conn.sendFrame(withId({ type: 'error', code: decoded.code, message: decoded.message }, decoded.id))
+  const now = Date.now()
+  if (now - st.windowStart >= 1000) {
+    st.windowStart = now
+    st.windowFrames = 0
+  }
+  if (++st.windowFrames > st.app.config.limits.framesPerSec) {
+    return conn.sendFrame(withId({ type: 'error', code: ErrorCode.RateLimited, message: 'too many frames per second' }, decoded.frame.id))
+  }
+  const frame = decoded.frame
+  if (frame.type === 'hello') {
+    return conn.sendFrame(withId({ type: 'error', code: ErrorCode.BadRequest, message: 'already said hello' }, frame.id))
+  }
+  run(st, frame, handlers[frame.type] as Handler)
+}
+
+function onClose(this: WebSocket): void {
+  const st = stateOf(this)
+  const { app, conn } = st
+  stopHelloTimer(st)
+  conn.closed = true
+  // After queued work, so an in-flight join cannot re-subscribe a closed socket.
+  conn.enqueue(async () => {
+    await app.hub.remove(conn)
+    await app.connLimits.release(conn)
+  })
+}
+
+function run({ app, conn }: SocketState, frame: ClientFrame, handler: Handler): void {
+  const ctx: HandlerContext = { app, conn, reply: (f) => conn.sendFrame(withId(f, frame.id)) }
+  conn.enqueue(async () => {
+    if (conn.closed) return
+    try {
+      await handler(ctx, frame)
+    } catch (err) {
+      const e = toAppError(err)
+      if (e.code === ErrorCode.Internal) app.log.error({ err, type: frame.type }, 'frame handler failed')
+      if (e.code === ErrorCode.Unavailable) app.metrics?.storeErrors.inc()
+      conn.sendFrame(withId({ type: 'error', code: e.code, message: e.message, ...roomOf(frame) }, frame.id as RequestId | undefined))
+      // A hello that failed for a reason other than its token (store down): try later.
+      if (frame.type === 'hello' && !conn.authenticated) conn.close(1013, 'try again later')
+    }
+  })
+}
+
+/** One slow-consumer callback per app, shared by its sockets. */
+const slowCounters = new WeakMap<FastifyInstance, () => void>()
+function slowCounter(app: FastifyInstance): () => void {
+  let fn = slowCounters.get(app)
+  if (!fn) slowCounters.set(app, (fn = () => app.metrics?.slowConsumers.inc()))
+  return fn
 }
 
 /**

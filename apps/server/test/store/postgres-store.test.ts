@@ -143,7 +143,8 @@ describe('Postgres store', () => {
       // Hold the room's row lock so the append blocks inside Postgres, then kill the store's backends.
       await admin.query('begin')
       await admin.query('select 1 from rooms where id = $1 for update', [room])
-      const blocked = send('cid_killed_1')
+      // The expectation is attached at once: the kill can fail the call before the loop ends.
+      const blocked = expect(send('cid_killed_1')).rejects.toBeInstanceOf(StoreUnavailableError)
       for (let i = 0; i < 200; i++) {
         const { rows } = await admin.query(
           `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
@@ -156,7 +157,7 @@ describe('Postgres store', () => {
          where datname = current_database() and pid <> pg_backend_pid() and application_name = 'chat-server'`,
       )
       expect(killed.length).toBeGreaterThan(0)
-      await expect(blocked).rejects.toBeInstanceOf(StoreUnavailableError)
+      await blocked
       await admin.query('rollback')
 
       expect(await s.getRoom(room)).toMatchObject({ id: room, lastSeq: 1 })
