@@ -5,7 +5,7 @@
  * the same cid end with every message exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ChatMember } from '../helpers/chat-member'
+import { ChatMember, expectExactlyOnce } from '../helpers/chat-member'
 import { cid, http, login, TestClient } from '../helpers/client'
 import { metric, startCluster, until, type TestCluster } from '../helpers/cluster'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy'
@@ -29,7 +29,6 @@ afterAll(async () => {
   await proxy?.close()
 })
 
-const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1)
 const ready = async (url: string) => (await http(url, 'GET', '/readyz')).status
 
 describe('Postgres briefly unavailable', () => {
@@ -83,14 +82,7 @@ describe('Postgres briefly unavailable', () => {
     await new Promise((r) => setTimeout(r, 500))
 
     const total = acked()
-    const bySeq = new Map<number, string>()
-    for (const m of members) for (const o of m.outbox.values()) bySeq.set(o.seq!, o.cid)
-    expect([...bySeq.keys()].sort((a, b) => a - b)).toEqual(range(total))
-    for (const m of members) {
-      expect(m.violations).toEqual([])
-      expect(m.seqs(room)).toEqual(range(total))
-      for (const [seq, msg] of m.got.get(room)!) expect(msg.cid).toBe(bySeq.get(seq))
-    }
+    expectExactlyOnce(members, room, total)
     for (const n of c.nodes) expect(await metric(n.url, 'chat_store_errors_total'), n.id).toBeGreaterThan(0)
     // Nothing half-stored: one row per acked message, no seq taken without its row.
     const { rows } = await c.db.query<{ n: string; cids: string; max: string; last: string }>(

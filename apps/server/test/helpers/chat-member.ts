@@ -12,6 +12,7 @@
  * A seq re-received above the resume point (the client asked again for what it held out of
  * order) is deduped like a real client does, and counted in `redelivered`.
  */
+import { expect } from 'vitest'
 import WebSocket from 'ws'
 import type { Frame } from './client'
 
@@ -281,5 +282,22 @@ export class ChatMember {
       return
     }
     map.set(m.seq, m)
+  }
+}
+
+export const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1)
+
+/**
+ * The no-loss promise, checked at the end of a run: the acked seqs are exactly 1..total,
+ * and every member holds each of them once, in order, as the message its sender acked.
+ */
+export function expectExactlyOnce(members: ChatMember[], room: string, total: number): void {
+  const bySeq = new Map<number, string>()
+  for (const m of members) for (const o of m.outbox.values()) bySeq.set(o.seq!, o.cid)
+  expect([...bySeq.keys()].sort((a, b) => a - b)).toEqual(range(total))
+  for (const m of members) {
+    expect(m.violations).toEqual([])
+    expect(m.seqs(room)).toEqual(range(total))
+    for (const [seq, msg] of m.got.get(room)!) expect(msg.cid).toBe(bySeq.get(seq))
   }
 }
