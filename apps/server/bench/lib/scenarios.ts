@@ -5,7 +5,7 @@
  */
 import type { RunResult } from './gen-protocol'
 import type { FanoutResult, IdleResult, SteadyResult } from './report'
-import { cpuLine, log, machineCalm, measured, otherLoad, quiet, type Measured, type Side } from './side'
+import { cpuLine, log, machineCalm, measured, otherLoad, patient, quiet, type Measured, type Side } from './side'
 
 const STEP_MS = Number(process.env.BENCH_STEP_MS ?? 2500)
 const HALF_MS = Number(process.env.BENCH_HALF_MS ?? 4000)
@@ -47,7 +47,7 @@ async function step(s: Search, plan: FanoutPlan, label: string): Promise<void> {
   }
   let m = await run()
   // A rate fails only if it fails twice (a third try when outside load spoiled the second).
-  for (let retry = 0; retry < 2 && !pass(m.value) && (retry === 0 || otherLoad(m) > NOISY); retry++) {
+  for (let retry = 0; retry < 2 && patient() && !pass(m.value) && (retry === 0 || otherLoad(m) > NOISY); retry++) {
     log(`  ${s.side.target} ${label}: ${describe(m.value)} failed (${cpuLine(m)}), again`)
     await quiet(s.side)
     m = await run()
@@ -74,7 +74,7 @@ async function fixedRun(side: Side, rate: number, plan: FanoutPlan, what: string
     return measured(side, () => side.gen.run({ rate, durationMs: HALF_MS, sendersPerRoom: plan.sendersPerRoom, drainMs: 2000 }))
   }
   let h = await run()
-  if (otherLoad(h) > NOISY) {
+  if (otherLoad(h) > NOISY && patient()) {
     log(`  ${side.target} ${what} under outside load (${cpuLine(h)}), once more`)
     await quiet(side)
     const again = await run()
