@@ -40,6 +40,7 @@ export interface Config {
     drainMs: number
     gapFillDelayMs: number
     tailCheckMs: number
+    pushWindowMs: number
   }
 }
 
@@ -146,6 +147,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       drainMs: int(env, 'DRAIN_TIMEOUT_MS', 10_000, 0, 600_000),
       gapFillDelayMs: int(env, 'GAP_FILL_DELAY_MS', 50, 0, 10_000),
       tailCheckMs: int(env, 'TAIL_CHECK_MS', 2_000, 100, 600_000),
+      pushWindowMs: int(env, 'PUSH_WINDOW_MS', 0, 0, 1_000),
     },
   }
 }

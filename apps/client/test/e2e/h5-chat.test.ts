@@ -140,6 +140,22 @@ describe('H5 build in Chromium', { timeout: 60_000 }, () => {
     await expect.poll(() => alice.page.getByText('消息已撤回').count()).toBe(1)
   })
 
+  it('sends every keystroke typed just before a quick tap on send, and keeps the box empty after', async () => {
+    // uni's H5 input reports keystrokes at most every 100 ms; typing and tapping faster than
+    // that used to send only the first characters, then refill the box with the rest.
+    const box = bob.page.locator('[data-testid=message-input] input')
+    for (const text of ['快速输入测试 one', '快速输入测试 two']) {
+      await box.click()
+      await bob.page.keyboard.type(text) // no delay between keys
+      await bob.page.getByTestId('send-button').click()
+      await expect.poll(() => box.inputValue()).toBe('') // what a user waits for before typing on
+    }
+    await expect.poll(() => texts(alice.page)).toContain('快速输入测试 two')
+    expect((await texts(alice.page)).slice(-2)).toEqual(['快速输入测试 one', '快速输入测试 two'])
+    await bob.page.waitForTimeout(400) // past the input's throttle: nothing comes back
+    expect(await box.inputValue()).toBe('')
+  })
+
   it('the host answers a viewer\'s question and both show together', async () => {
     await alice.page.goBack()
     await alice.page.locator('[data-testid=room-id-input] input').fill('liveqa')

@@ -38,15 +38,34 @@ export class Connection {
     if (this.closed || this.socket.readyState !== 1) return
     // Judged on what is already queued, so one large frame (a 200-message `joined`) always
     // goes out to a reader that keeps up; the buffer stays under the bound plus one frame.
-    if (this.socket.bufferedAmount > this.maxBuffered) {
-      this.onSlow(this)
-      this.close(CloseCode.SlowConsumer, 'client does not read fast enough')
-      // Nothing more is queued, so memory stays bounded; the close frame waits behind the
-      // unread data, and a reader that never comes back is cut off.
-      setTimeout(() => this.socket.terminate(), 10_000).unref()
+    if (this.socket.bufferedAmount > this.maxBuffered) return this.tooSlow()
+    this.socket.send(data)
+  }
+
+  /**
+   * Writes ready-made WebSocket frames (see frame.ts) straight to the TCP socket, as
+   * engine.io does for broadcasts: one write, one syscall, for however many pushes `frames`
+   * holds. Safe because compression is off, so ws's Sender never holds a queue of its own;
+   * should it ever, `fallback` sends the same pushes through it.
+   */
+  sendFrames(frames: Buffer, fallback: () => string[]): void {
+    if (this.closed || this.socket.readyState !== 1) return
+    const ws = this.socket as unknown as { _socket?: { write(b: Buffer): boolean }; _sender?: { _state?: number; _queue?: unknown[] } }
+    const raw = ws._socket
+    if (!raw || (ws._sender?._state ?? 0) !== 0 || (ws._sender?._queue?.length ?? 0) > 0) {
+      for (const s of fallback()) this.send(s)
       return
     }
-    this.socket.send(data)
+    if (this.socket.bufferedAmount > this.maxBuffered) return this.tooSlow()
+    raw.write(frames)
+  }
+
+  private tooSlow(): void {
+    this.onSlow(this)
+    this.close(CloseCode.SlowConsumer, 'client does not read fast enough')
+    // Nothing more is queued, so memory stays bounded; the close frame waits behind the
+    // unread data, and a reader that never comes back is cut off.
+    setTimeout(() => this.socket.terminate(), 10_000).unref()
   }
 
   sendFrame(frame: object): void {

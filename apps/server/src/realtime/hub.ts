@@ -18,6 +18,8 @@ export interface HubDeps {
   presence: Presence
   log: FastifyBaseLogger
   gapFillDelayMs: number
+  /** See FeedDeps.pushWindowMs; 0 when not given. */
+  pushWindowMs?: number
   tailCheckMs: number
   metrics?: {
     delivered(n: number): void
@@ -125,6 +127,7 @@ export class Hub {
           this.warn.warn(what, { err: String(err), room }, `${what} failed; retried`)
         },
         gapFillDelayMs: this.d.gapFillDelayMs,
+        pushWindowMs: this.d.pushWindowMs ?? 0,
         onDeliver: (n) => this.d.metrics?.delivered(n),
       })
       this.feeds.set(room, feed)
@@ -216,6 +219,8 @@ export class Hub {
   private deliverEvent(room: string, data: string, exclude: Exclude): void {
     const feed = this.feeds.get(room)
     if (!feed) return
+    // Pushes released before this event go out before it.
+    feed.flush()
     for (const conn of feed.members) {
       if (conn.id === exclude.conn || conn.user.id === exclude.user) continue
       conn.send(data)

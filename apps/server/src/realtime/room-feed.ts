@@ -1,11 +1,18 @@
 import type { Message } from '@chat/protocol'
 import type { Connection } from './connection'
+import { textFrame } from './frame'
 
 export interface FeedDeps {
   fetchAfter(room: string, after: number, limit: number): Promise<{ messages: Message[]; more: boolean }>
   onError(err: unknown, what: string): void
   gapFillDelayMs: number
-  /** Called with the encoded push and the number of sockets it went to. */
+  /**
+   * A busy room writes its pushes at most once per this many ms (0: once per turn of the
+   * event loop). Pushes then share one write per socket, at the cost of up to this much
+   * latency; a room that was quiet for the window still writes at the end of the turn.
+   */
+  pushWindowMs: number
+  /** Called with the number of pushes written (one per message per socket). */
   onDeliver?(count: number): void
 }
 
@@ -15,7 +22,7 @@ const FILL_PAGE = 200
  * One room on one node. Messages may arrive late, twice or not at all (pub/sub is
  * at-most-once); the feed releases them strictly in seq order, fetching any gap from the
  * store, and each connection gets each seq once from its join point on. Every push is
- * encoded once and the same string goes to every socket.
+ * encoded and framed once and the same bytes go to every socket.
  */
 export class RoomFeed {
   /** Highest seq released in order on this node; -1 until the first member sets it. */
@@ -26,6 +33,11 @@ export class RoomFeed {
   private readonly pending = new Map<number, Message>()
   private fillTimer: NodeJS.Timeout | null = null
   private filling = false
+  /** Released in order but not yet written: flushed together at the end of this turn. */
+  private batch: Message[] = []
+  private flushQueued = false
+  private flushTimer: NodeJS.Timeout | null = null
+  private lastFlush = 0
 
   constructor(
     readonly room: string,
@@ -73,8 +85,10 @@ export class RoomFeed {
 
   close(): void {
     if (this.fillTimer) clearTimeout(this.fillTimer)
-    this.fillTimer = null
+    if (this.flushTimer) clearTimeout(this.flushTimer)
+    this.fillTimer = this.flushTimer = null
     this.pending.clear()
+    this.batch = []
   }
 
   private drain(): void {
@@ -83,8 +97,16 @@ export class RoomFeed {
     while (next) {
       this.pending.delete(next.seq)
       this.delivered = next.seq
-      this.fanOut(next)
+      this.batch.push(next)
       next = this.pending.get(this.delivered + 1)
+    }
+    if (this.batch.length > 0 && !this.flushQueued) {
+      // Everything released in this turn of the event loop (a burst of appends committed
+      // together, several envelopes in one read from Redis) leaves in one write per socket.
+      this.flushQueued = true
+      const wait = this.lastFlush + this.deps.pushWindowMs - Date.now()
+      if (wait > 0) this.flushTimer = setTimeout(() => this.flush(), wait)
+      else setImmediate(() => this.flush())
     }
     if (this.pending.size > 0 && !this.fillTimer && !this.filling) {
       // A later seq came first: give the earlier frame a moment, then read the store.
@@ -112,19 +134,43 @@ export class RoomFeed {
     this.drain()
   }
 
-  private fanOut(msg: Message): void {
-    const data = JSON.stringify({ type: 'message', room: this.room, msg })
+  /**
+   * Writes the released batch, each push encoded and framed once for all sockets: every
+   * socket gets, in one write, the part of the batch it has not had yet.
+   */
+  flush(): void {
+    this.flushQueued = false
+    if (this.flushTimer) clearTimeout(this.flushTimer)
+    this.flushTimer = null
+    const msgs = this.batch
+    if (msgs.length === 0) return
+    this.batch = []
+    if (this.deps.pushWindowMs > 0) this.lastFlush = Date.now()
+    const texts = msgs.map((msg) => JSON.stringify({ type: 'message', room: this.room, msg }))
+    const frames = texts.map(textFrame)
+    const all = frames.length === 1 ? frames[0] : Buffer.concat(frames)
+    const offsets: number[] = [] // where message i starts in `all`
+    let at = 0
+    for (const f of frames) {
+      offsets.push(at)
+      at += f.length
+    }
+    const first = msgs[0].seq
+    const last = msgs[msgs.length - 1].seq
     let n = 0
     for (const conn of this.members) {
       const st = conn.rooms.get(this.room)
       if (!st || st.filling) continue
-      if (msg.seq === st.cursor + 1) {
-        st.cursor = msg.seq
-        conn.send(data)
-        n++
-      } else if (msg.seq > st.cursor + 1) {
+      const from = st.cursor + 1
+      if (from < first) {
         void this.catchUp(conn)
+        continue
       }
+      if (from > last) continue
+      const i = from - first
+      st.cursor = last
+      conn.sendFrames(i === 0 ? all : all.subarray(offsets[i]), () => texts.slice(i))
+      n += msgs.length - i
     }
     this.deps.onDeliver?.(n)
   }

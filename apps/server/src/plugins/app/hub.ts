@@ -27,6 +27,7 @@ export default fp(
       presence: app.presence,
       log: app.log,
       gapFillDelayMs: limits.gapFillDelayMs,
+      pushWindowMs: limits.pushWindowMs,
       tailCheckMs: limits.tailCheckMs,
       metrics: {
         delivered: (n) => app.metrics.deliveries.inc(n),
