@@ -147,7 +147,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       drainMs: int(env, 'DRAIN_TIMEOUT_MS', 10_000, 0, 600_000),
       gapFillDelayMs: int(env, 'GAP_FILL_DELAY_MS', 50, 0, 10_000),
       tailCheckMs: int(env, 'TAIL_CHECK_MS', 2_000, 100, 600_000),
-      pushWindowMs: int(env, 'PUSH_WINDOW_MS', 0, 0, 1_000),
+      pushWindowMs: int(env, 'PUSH_WINDOW_MS', 40, 0, 1_000),
     },
   }
 }

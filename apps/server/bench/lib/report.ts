@@ -17,6 +17,9 @@ export interface FanoutResult {
     serverCpuPct: number
     genCpuPct: number
     otherPct: number
+    /** Latency at that same rate: both sides under the same load. */
+    p50: number
+    p99: number
   } | null
 }
 
@@ -94,6 +97,8 @@ function fanoutRows(o: FanoutResult | undefined | null, p: FanoutResult | undefi
     { label: `${prefix}: p50 at half of own max (ms)`, ours: h(o, (x) => x.p50), peer: h(p, (x) => x.p50), better: 'lower', fmt: ms },
     { label: `${prefix}: p99 at half of own max (ms)`, ours: h(o, (x) => x.p99), peer: h(p, (x) => x.p99), better: 'lower', fmt: ms },
     { label: `${prefix}: p99.9 at half of own max (ms)`, ours: h(o, (x) => x.p999), peer: h(p, (x) => x.p999), better: 'lower', fmt: ms },
+    { label: `${prefix}: p50 at the common rate${rate} (ms)`, ours: c(o, (x) => x.p50), peer: c(p, (x) => x.p50), better: 'lower', fmt: ms },
+    { label: `${prefix}: p99 at the common rate${rate} (ms)`, ours: c(o, (x) => x.p99), peer: c(p, (x) => x.p99), better: 'lower', fmt: ms },
     { label: `${prefix}: server CPU-ms per 1000 deliveries${rate}`, ours: c(o, (x) => x.serverCpuPer1k), peer: c(p, (x) => x.serverCpuPer1k), better: 'lower', fmt: dec },
     { label: `${prefix}: deliveries per server CPU-second${rate}`, ours: c(o, (x) => 1e6 / x.serverCpuPer1k), peer: c(p, (x) => 1e6 / x.serverCpuPer1k), better: 'higher', fmt: int },
     { label: `${prefix}: + Redis CPU-ms per 1000`, ours: c(o, (x) => x.redisCpuPer1k), peer: c(p, (x) => x.redisCpuPer1k), better: 'lower', fmt: dec },
@@ -174,7 +179,7 @@ function verdicts(r: Results): string {
     line('≤ ½ heap per idle connection', ratio <= 0.5, `${ratio.toFixed(2)}× at ${ia.conns / 1000}k (${kib(ia.heapPerConn)} vs ${kib(ib.heapPerConn)})`)
   } else line('≤ ½ heap per idle connection', null, 'not measured')
   if (a?.half && b?.half) {
-    line('p99 at half load ≤ its p99', a.half.p99 <= b.half.p99, `${ms(a.half.p99)} ms vs ${ms(b.half.p99)} ms (each at half of its own maximum)`)
+    line('p99 at half load ≤ its p99', a.half.p99 <= b.half.p99, `${ms(a.half.p99)} ms vs ${ms(b.half.p99)} ms (each at half of its own maximum)${a.cost && b.cost ? `; at the same rate, ${int(a.cost.deliveriesPerSec)}/s: ${ms(a.cost.p99)} vs ${ms(b.cost.p99)} ms` : ''}`)
   } else line('p99 at half load ≤ its p99', null, 'not measured')
   return lines.join('\n')
 }

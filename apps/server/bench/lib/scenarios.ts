@@ -94,6 +94,8 @@ function cost(h: Measured<RunResult>, roomSize: number): NonNullable<FanoutResul
     serverCpuPct: (h.serverCpuMs / h.wallMs) * 100,
     genCpuPct: (h.genCpuMs / h.wallMs) * 100,
     otherPct: otherLoad(h) * 100,
+    p50: h.value.p50,
+    p99: h.value.p99,
   }
 }
 

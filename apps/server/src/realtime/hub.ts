@@ -39,7 +39,8 @@ export class Hub {
   readonly conns = new Set<Connection>()
   /** Presence as joins and disconnects see it: never failing, repaired after an outage. */
   readonly presence: PresenceGuard
-  private readonly byUser = new Map<string, Set<Connection>>()
+  /** A user's sockets here: most users have one, kept without a Set (memory per socket). */
+  private readonly byUser = new Map<string, Connection | Set<Connection>>()
   private readonly feeds = new Map<string, RoomFeed>()
   /**
    * Names this process' envelopes. Not the NODE_ID alone: two processes given the same id
@@ -95,13 +96,21 @@ export class Hub {
   }
 
   authenticated(conn: Connection): void {
-    let set = this.byUser.get(conn.user.id)
-    if (!set) this.byUser.set(conn.user.id, (set = new Set()))
-    set.add(conn)
+    const id = conn.user.id
+    const had = this.byUser.get(id)
+    if (!had) this.byUser.set(id, conn)
+    else if (had instanceof Set) had.add(conn)
+    else if (had !== conn) this.byUser.set(id, new Set([had, conn]))
   }
 
   userConnections(userId: string): number {
-    return this.byUser.get(userId)?.size ?? 0
+    const had = this.byUser.get(userId)
+    return had instanceof Set ? had.size : had ? 1 : 0
+  }
+
+  private connsOf(userId: string): Connection[] {
+    const had = this.byUser.get(userId)
+    return had instanceof Set ? [...had] : had ? [had] : []
   }
 
   /** The socket is gone: end its subscriptions (membership stays). */
@@ -109,9 +118,13 @@ export class Hub {
     this.conns.delete(conn)
     this.d.metrics?.connections?.(this.conns.size)
     if (conn.authenticated) {
-      const set = this.byUser.get(conn.user.id)
-      set?.delete(conn)
-      if (set?.size === 0) this.byUser.delete(conn.user.id)
+      const id = conn.user.id
+      const had = this.byUser.get(id)
+      if (had === conn) this.byUser.delete(id)
+      else if (had instanceof Set) {
+        had.delete(conn)
+        if (had.size === 1) this.byUser.set(id, had.values().next().value!)
+      }
     }
     await Promise.all([...conn.rooms.keys()].map((room) => this.unsubscribe(conn, room)))
   }
@@ -206,13 +219,13 @@ export class Hub {
 
   private onControl(env: Envelope): void {
     if (env.k === 'kick') {
-      for (const conn of this.byUser.get(env.user) ?? []) {
+      for (const conn of this.connsOf(env.user)) {
         if (!conn.rooms.has(env.room)) continue
         conn.sendFrame({ type: 'kicked', room: env.room })
         void this.unsubscribe(conn, env.room)
       }
     } else if (env.k === 'ban') {
-      for (const conn of this.byUser.get(env.user) ?? []) conn.close(CloseCode.Banned, 'banned')
+      for (const conn of this.connsOf(env.user)) conn.close(CloseCode.Banned, 'banned')
     }
   }
 

@@ -27,6 +27,12 @@ const FILL_PAGE = 200
 export class RoomFeed {
   /** Highest seq released in order on this node; -1 until the first member sets it. */
   delivered = -1
+  /**
+   * Highest seq written to the members: the batch holds (written, delivered]. A member at
+   * `written` or past it gets the rest from the next flush; only one behind it is caught
+   * up from the store (else every pending batch would send each member to the store).
+   */
+  private written = -1
   readonly members = new Set<Connection>()
   /** Joins in progress: the feed must outlive them even if every member leaves meanwhile. */
   holds = 0
@@ -61,7 +67,7 @@ export class RoomFeed {
     // A catch-up that failed (store error) left its connection behind: retry it too.
     for (const conn of this.members) {
       const st = conn.rooms.get(this.room)
-      if (st && !st.filling && st.cursor < this.delivered) void this.catchUp(conn)
+      if (st && !st.filling && st.cursor < this.written) void this.catchUp(conn)
     }
   }
 
@@ -71,10 +77,10 @@ export class RoomFeed {
     state.filling = false
     this.members.add(conn)
     if (this.delivered < 0) {
-      this.delivered = cursor
+      this.delivered = this.written = cursor
       for (const seq of this.pending.keys()) if (seq <= cursor) this.pending.delete(seq)
       this.drain()
-    } else if (this.delivered > cursor) {
+    } else if (this.written > cursor) {
       void this.catchUp(conn)
     }
   }
@@ -157,6 +163,7 @@ export class RoomFeed {
     }
     const first = msgs[0].seq
     const last = msgs[msgs.length - 1].seq
+    this.written = last
     let n = 0
     for (const conn of this.members) {
       const st = conn.rooms.get(this.room)
@@ -181,7 +188,7 @@ export class RoomFeed {
     if (!st || st.filling) return
     st.filling = true
     try {
-      while (this.members.has(conn) && st.cursor < this.delivered) {
+      while (this.members.has(conn) && st.cursor < this.written) {
         const page = await this.deps.fetchAfter(this.room, st.cursor, FILL_PAGE)
         const from = st.cursor
         for (const m of page.messages) {

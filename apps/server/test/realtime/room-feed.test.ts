@@ -138,6 +138,30 @@ describe('RoomFeed batched writes', () => {
     expect(a.seqs()).toEqual(store.map((m) => m.seq))
   })
 
+  it('a tail check while a batch waits for its window sends nobody to the store', async () => {
+    const store = [msg(1), msg(2), msg(3)]
+    let reads = 0
+    const feed = feedOver(store, { pushWindowMs: 60 })
+    const inner = (feed as unknown as { deps: FeedDeps }).deps
+    const fetchAfter = inner.fetchAfter
+    inner.fetchAfter = (...args) => {
+      reads++
+      return fetchAfter(...args)
+    }
+    const a = await pair(0, feed)
+    const b = await pair(0, feed)
+    feed.offer(store[0])
+    await until(() => a.seqs().length === 1 && b.seqs().length === 1, 'first push')
+    feed.offer(store[1])
+    feed.offer(store[2]) // released, waiting for the window
+    feed.behind(3) // the upkeep's tail check: the node is not behind, nor is any member
+    await until(() => a.seqs().length === 3 && b.seqs().length === 3, 'the batch')
+    await new Promise((r) => setTimeout(r, 30))
+    expect(reads).toBe(0)
+    expect(a.seqs()).toEqual([1, 2, 3])
+    expect(b.seqs()).toEqual([1, 2, 3])
+  })
+
   it('fills a gap from the store before writing what comes after it', async () => {
     const store = Array.from({ length: 6 }, (_, i) => msg(i + 1))
     const feed = feedOver(store)

@@ -7,8 +7,7 @@ import { joinedMember } from './joined-member'
 export async function send(ctx: HandlerContext, f: SendFrame): Promise<void> {
   const { app, conn } = ctx
   const started = performance.now()
-  const member = await joinedMember(ctx, f.room)
-  const { message, duplicate } = await sendMessage(app.chatDeps, conn.user.id, member, f)
+  const { message, duplicate } = await sendMessage(app.chatDeps, conn.user.id, joinedMember(ctx, f.room), f)
   ctx.reply({ type: 'ack', room: f.room, cid: message.cid, seq: message.seq, ts: message.ts })
   if (!duplicate) {
     app.hub.message(message)
