@@ -20,6 +20,8 @@ export interface HubDeps {
   gapFillDelayMs: number
   /** See FeedDeps.pushWindowMs; 0 when not given. */
   pushWindowMs?: number
+  /** See FeedDeps.windowMinMembers; 100 when not given. */
+  windowMinMembers?: number
   tailCheckMs: number
   metrics?: {
     delivered(n: number): void
@@ -141,6 +143,7 @@ export class Hub {
         },
         gapFillDelayMs: this.d.gapFillDelayMs,
         pushWindowMs: this.d.pushWindowMs ?? 0,
+        windowMinMembers: this.d.windowMinMembers ?? 100,
         onDeliver: (n) => this.d.metrics?.delivered(n),
       })
       this.feeds.set(room, feed)

@@ -12,6 +12,11 @@ export interface FeedDeps {
    * latency; a room that was quiet for the window still writes at the end of the turn.
    */
   pushWindowMs: number
+  /**
+   * Only rooms with at least this many members on this node wait for the window: there one
+   * message means hundreds of writes, in a small room it would only add latency.
+   */
+  windowMinMembers: number
   /** Called with the number of pushes written (one per message per socket). */
   onDeliver?(count: number): void
 }
@@ -110,7 +115,8 @@ export class RoomFeed {
       // Everything released in this turn of the event loop (a burst of appends committed
       // together, several envelopes in one read from Redis) leaves in one write per socket.
       this.flushQueued = true
-      const wait = this.lastFlush + this.deps.pushWindowMs - Date.now()
+      const window = this.members.size >= this.deps.windowMinMembers ? this.deps.pushWindowMs : 0
+      const wait = this.lastFlush + window - Date.now()
       if (wait > 0) this.flushTimer = setTimeout(() => this.flush(), wait)
       else setImmediate(() => this.flush())
     }

@@ -59,6 +59,7 @@ function feedOver(store: Message[], extra: Partial<FeedDeps> = {}) {
     },
     gapFillDelayMs: 20,
     pushWindowMs: 0,
+    windowMinMembers: 1,
     ...extra,
   })
 }
@@ -136,6 +137,18 @@ describe('RoomFeed batched writes', () => {
     // (A lower bound only: a slow machine can make it later, never earlier.)
     expect(Date.now() - firstWrite).toBeGreaterThanOrEqual(75)
     expect(a.seqs()).toEqual(store.map((m) => m.seq))
+  })
+
+  it('a room with fewer local members than windowMinMembers never waits for the window', async () => {
+    const store = [msg(1), msg(2)]
+    const feed = feedOver(store, { pushWindowMs: 5000, windowMinMembers: 2 })
+    const a = await pair(0, feed)
+    feed.offer(store[0])
+    await until(() => a.seqs().length === 1, 'first push')
+    feed.offer(store[1]) // busy by the window's measure, but the room is small
+    const t = Date.now()
+    await until(() => a.seqs().length === 2, 'second push')
+    expect(Date.now() - t).toBeLessThan(2500)
   })
 
   it('a tail check while a batch waits for its window sends nobody to the store', async () => {
