@@ -176,6 +176,8 @@ export class Hub {
     if (!conn.rooms.delete(room)) return false
     const feed = this.feeds.get(room)
     if (feed) {
+      // Pushes released before the leave (waiting for their write) still reach this socket.
+      feed.flush()
       feed.detach(conn)
       await this.dropIfEmpty(feed)
     }
