@@ -173,11 +173,12 @@ export class Hub {
 
   /** Ends `conn`'s subscription to `room`; true when it was subscribed. */
   async unsubscribe(conn: Connection, room: string): Promise<boolean> {
-    if (!conn.rooms.delete(room)) return false
+    if (!conn.rooms.has(room)) return false
     const feed = this.feeds.get(room)
+    // Pushes released before the leave (waiting for their write) still reach this socket.
+    feed?.flush()
+    conn.rooms.delete(room)
     if (feed) {
-      // Pushes released before the leave (waiting for their write) still reach this socket.
-      feed.flush()
       feed.detach(conn)
       await this.dropIfEmpty(feed)
     }

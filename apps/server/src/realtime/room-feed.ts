@@ -157,7 +157,7 @@ export class RoomFeed {
     const msgs = this.batch
     if (msgs.length === 0) return
     this.batch = []
-    if (this.deps.pushWindowMs > 0) this.lastFlush = Date.now()
+    this.lastFlush = Date.now()
     const texts = msgs.map((msg) => JSON.stringify({ type: 'message', room: this.room, msg }))
     const frames = texts.map(textFrame)
     const all = frames.length === 1 ? frames[0] : Buffer.concat(frames)

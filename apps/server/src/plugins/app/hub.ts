@@ -68,16 +68,15 @@ export default fp(
 
     app.addHook('preClose', async () => {
       clearInterval(sweep)
-      const deadline = Date.now() + limits.drainMs
-      const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)).unref())
       // The websocket plugin has just sent every socket 1012. A socket's close (and with it
-      // its presence removal) runs when its client answers; until then the user still
-      // counts as online here, and a reconnect to another node would not be announced.
-      // So wait for the answers and the work queued behind them, within the drain time...
+      // its presence removal, queued behind its in-flight work) runs when its client
+      // answers; until then the user still counts as online here, and a reconnect to another
+      // node would not be announced. So wait for the answers and that work, within the
+      // drain time, then end the subscriptions of clients that never answered.
       const all = [...hub.conns]
-      while (all.some((c) => !c.closed) && Date.now() < deadline) await sleep(20)
-      await Promise.race([Promise.all(all.map((c) => c.idle())), sleep(deadline - Date.now())])
-      // ...and end the subscriptions of clients that never answered.
+      const closedAndIdle = (c: (typeof all)[number]) =>
+        (c.closed ? Promise.resolve() : new Promise((r) => c.socket.once('close', r))).then(() => c.idle())
+      await Promise.race([Promise.all(all.map(closedAndIdle)), new Promise((r) => setTimeout(r, limits.drainMs).unref())])
       await Promise.all(
         all.filter((c) => !c.closed).map((c) => {
           c.closed = true
