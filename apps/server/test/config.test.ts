@@ -7,6 +7,7 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ port: 3000, host: '0.0.0.0', dataDir: '/srv/app/data', databaseUrl: null, redisUrl: null, wechat: null, adminToken: null, sensitiveWordsFile: null })
     expect(c.wechatApiBase).toBe('https://api.weixin.qq.com')
     expect(c.nodeId).toMatch(/^n-[0-9a-f]{6}$/)
+    expect(c.limits.pushWindowMs).toBe(40)
   })
 
   it.each([
@@ -21,6 +22,8 @@ describe('loadConfig', () => {
     [{ SEND_RATE_LIMIT: '0' }, 'SEND_RATE_LIMIT'],
     [{ WECHAT_MSG_SEC_CHECK: 'fail-open' }, 'WECHAT_MSG_SEC_CHECK'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ PUSH_WINDOW_MS: '-1' }, 'PUSH_WINDOW_MS'],
+    [{ PUSH_WINDOW_MS: '5000' }, 'PUSH_WINDOW_MS'],
   ])('refuses %j with one line naming %s', (env, name) => {
     let err: unknown
     try {

@@ -225,6 +225,8 @@ export class Hub {
 
   private onControl(env: Envelope): void {
     if (env.k === 'kick') {
+      // What the room released before the kick reaches everyone before the `kicked` frame.
+      this.feeds.get(env.room)?.flush()
       for (const conn of this.connsOf(env.user)) {
         if (!conn.rooms.has(env.room)) continue
         conn.sendFrame({ type: 'kicked', room: env.room })
