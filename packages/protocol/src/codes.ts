@@ -14,6 +14,8 @@ export const ErrorCode = {
   Unavailable: 'unavailable',
   Internal: 'internal',
   WechatDisabled: 'wechat_disabled',
+  /** v1.1: a taken room id. */
+  Conflict: 'conflict',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
@@ -24,6 +26,7 @@ export const ErrorStatus: Record<ErrorCode, number> = {
   not_joined: 403,
   muted: 403,
   not_found: 404,
+  conflict: 409,
   too_large: 413,
   unsupported_media: 415,
   // Not in the contract's table; 409 says "the request was fine, the moment is not".

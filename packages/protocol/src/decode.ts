@@ -60,7 +60,17 @@ function build(f: Record<string, unknown>, id: RequestId | undefined): ClientFra
     }
     case ClientFrameType.Join: {
       const after = optSeq(f, 'after')
-      return withId({ type: 'join' as const, room: room(f), ...(after === undefined ? {} : { after }) })
+      let invite: string | undefined
+      if (f.invite !== undefined && f.invite !== null) {
+        if (typeof f.invite !== 'string' || f.invite.length > 128) return bad('invite must be a string of at most 128 characters')
+        invite = f.invite
+      }
+      return withId({
+        type: 'join' as const,
+        room: room(f),
+        ...(after === undefined ? {} : { after }),
+        ...(invite === undefined ? {} : { invite }),
+      })
     }
     case ClientFrameType.Leave:
       return withId({ type: 'leave' as const, room: room(f) })

@@ -1,5 +1,5 @@
 import type { ErrorCode } from './codes'
-import type { Message, MessageBody, MessageKind, PresenceStatus, RoomInfo, User } from './model'
+import type { Message, MessageBody, MessageKind, PresenceStatus, Role, RoomInfo, User } from './model'
 
 export type RequestId = string | number
 
@@ -29,6 +29,8 @@ export const ServerFrameType = {
   Message: 'message',
   Presence: 'presence',
   Kicked: 'kicked',
+  /** v1.1 §A: a room's settings, owner or admins changed. */
+  Room: 'room',
   Error: 'error',
 } as const
 export type ServerFrameType = (typeof ServerFrameType)[keyof typeof ServerFrameType]
@@ -36,7 +38,7 @@ export type ServerFrameType = (typeof ServerFrameType)[keyof typeof ServerFrameT
 interface Req { id?: RequestId }
 
 export interface HelloFrame extends Req { type: 'hello'; token: string; resume?: Record<string, number> }
-export interface JoinFrame extends Req { type: 'join'; room: string; after?: number }
+export interface JoinFrame extends Req { type: 'join'; room: string; after?: number; /** v1.1 §A: an invite room's code. */ invite?: string }
 export interface LeaveFrame extends Req { type: 'leave'; room: string }
 export interface SendFrame extends Req { type: 'send'; room: string; cid: string; kind: MessageKind; body: MessageBody }
 export interface HistoryFrame extends Req { type: 'history'; room: string; before?: number; after?: number; limit: number }
@@ -52,8 +54,10 @@ export type ClientFrame =
 export interface WelcomeFrame extends Req { type: 'welcome'; user: User; node: string; heartbeat: number }
 export interface JoinedFrame extends Req {
   type: 'joined'; room: RoomInfo; lastSeq: number; online: User[]; messages: Message[]; more: boolean
-  /** Addition: the caller's role in the room (owner, admin or member). */
-  role?: 'owner' | 'admin' | 'member'
+  /** v1.1: the caller's role in the room. */
+  role: Role
+  /** Addition: until when the caller is muted in this room (ms), if they are. */
+  mutedUntil?: number | null
 }
 export interface LeftFrame extends Req { type: 'left'; room: string }
 export interface AckFrame extends Req { type: 'ack'; room: string; cid: string; seq: number; ts: number }
@@ -65,11 +69,12 @@ export interface PongFrame extends Req { type: 'pong'; ts: number }
 export interface MessagePush { type: 'message'; room: string; msg: Message }
 export interface PresencePush { type: 'presence'; room: string; user: User; status: PresenceStatus }
 export interface KickedPush { type: 'kicked'; room: string }
+export interface RoomPush { type: 'room'; room: string; info: RoomInfo }
 export interface ErrorFrame extends Req { type: 'error'; code: ErrorCode; message: string }
 
 export type ServerFrame =
   | WelcomeFrame | JoinedFrame | LeftFrame | AckFrame | HistoryReplyFrame | TypingPush
-  | ReadPush | RecalledFrame | PongFrame | MessagePush | PresencePush | KickedPush | ErrorFrame
+  | ReadPush | RecalledFrame | PongFrame | MessagePush | PresencePush | KickedPush | RoomPush | ErrorFrame
 
 /** Body of the HTTP error responses: `{"error": code, "message": text}`. */
 export interface HttpError { error: ErrorCode; message: string }

@@ -20,6 +20,14 @@ export const Limits = {
   heartbeatMs: 25_000,
   uploadBytes: 5 * 1024 * 1024,
   urlMax: 2048,
+  /** v1.1 §A: room titles and announcements, in characters after trimming. */
+  titleMax: 64,
+  announcementMax: 1000,
+  inviteCodeMin: 8,
+  /** Random room ids the server picks (v1.1 §A asks for at least 10). */
+  generatedRoomIdLength: 16,
+  questionsDefault: 30,
+  questionsMax: 100,
 } as const
 
 export const CID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/

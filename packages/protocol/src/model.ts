@@ -49,14 +49,57 @@ export interface Message {
   recalled?: true
 }
 
-export interface RoomInfo {
+/** A user's role in a room: it belongs to the user, so it outlives leave/join (v1.1 §A). */
+export const Role = { Owner: 'owner', Admin: 'admin', Member: 'member' } as const
+export type Role = (typeof Role)[keyof typeof Role]
+
+export const RoomAccess = { Open: 'open', Invite: 'invite' } as const
+export type RoomAccess = (typeof RoomAccess)[keyof typeof RoomAccess]
+
+/** v1's three fields of a room: what `GET /api/rooms` entries start with. */
+export interface RoomBase {
   id: string
   title: string
   kind: RoomKind
 }
 
-export interface RoomSummary extends RoomInfo {
+export interface Announcement {
+  text: string
+  /** User id of who set it. */
+  by: string
+  ts: number
+}
+
+export interface RoomStats {
+  likes: number
+  flowers: number
+}
+
+/** v1.1 §A: the one shape of a room's state (`joined.room`, `GET /api/rooms/:id`, the `room` push). */
+export interface RoomInfo extends RoomBase {
+  owner: string | null
+  admins: string[]
+  access: RoomAccess
+  mutedAll: boolean
+  announcement: Announcement | null
+  stats: RoomStats
+}
+
+export interface RoomSummary extends RoomBase {
   lastSeq: number
   unread: number
   lastMessage: Message | null
+  /** v1.1 §D: a message above the read mark, not recalled, mentions the user. */
+  mentioned?: boolean
 }
+
+/** v1.1 §C: a question with the seqs of the (not recalled) answers to it. */
+export type QuestionItem = Message & { answers: number[] }
+
+export interface QuestionsPage {
+  questions: QuestionItem[]
+  more: boolean
+}
+
+export const QuestionState = { Open: 'open', All: 'all' } as const
+export type QuestionState = (typeof QuestionState)[keyof typeof QuestionState]
