@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    projects: ['packages/protocol', 'apps/server', 'apps/client/vitest.config.mts'],
+    projects: ['packages/protocol', 'apps/server', 'apps/client/vitest.config.mts', 'apps/admin/vitest.config.mts'],
   },
 })

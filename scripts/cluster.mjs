@@ -1,5 +1,5 @@
 // `pnpm cluster`: a local cluster to try scale-out — N server nodes (default 3) on ports
-// 3001…, sharing the local Postgres and Redis, optionally behind nginx (deploy/nginx.conf).
+// 3001…, sharing the local Postgres and Redis, optionally behind nginx (deploy/nginx-http.conf).
 //
 //   pnpm cluster                      3 nodes on 3001-3003
 //   pnpm cluster -- --nginx           … plus nginx on :8080 in front of them
@@ -127,7 +127,7 @@ if (flag('nginx')) {
     const dir = path.join(dataDir, 'nginx')
     mkdirSync(dir, { recursive: true })
     const servers = nodes.map((n) => `    server 127.0.0.1:${n.port} max_fails=1 fail_timeout=10s;`).join('\n')
-    const conf = readFileSync(path.join(root, 'deploy/nginx.conf'), 'utf8')
+    const conf = readFileSync(path.join(root, 'deploy/nginx-http.conf'), 'utf8')
       .replace(/^\s*server 127\.0\.0\.1:\d+[^\n]*\n/gm, '')
       .replace(/least_conn;\n/, `least_conn;\n${servers}\n`)
       .replace(/listen 8080;/, `listen ${nginxPort};`)

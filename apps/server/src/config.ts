@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { isIP } from 'node:net'
 import path from 'node:path'
 import { parseRedisUrl } from './broker/redis-url'
 
@@ -24,8 +25,15 @@ export interface Config {
   secCheck: 'off' | 'fail-open' | 'fail-closed'
   clientDir: string | null
   logLevel: string
-  trustProxy: boolean
+  /** false, a hop count, or the trusted proxies' addresses/CIDRs (see trust-proxy.ts). */
+  trustProxy: TrustProxy
+  /** false → POST /api/login answers 403 (WeChat login only). */
+  guestLogin: boolean
+  /** SQLite only: FULL (default) acks only what survives a power loss. */
+  sqliteSynchronous: 'FULL' | 'NORMAL'
   allowedOrigins: string[] | null
+  /** Bearer token /metrics asks for; null → /metrics is open (keep it off the public network). */
+  metricsToken: string | null
   limits: {
     tokenTtlSec: number
     sendPerWindow: number
@@ -41,8 +49,23 @@ export interface Config {
     gapFillDelayMs: number
     tailCheckMs: number
     pushWindowMs: number
+    /** Authenticated /api/* calls per user per window (the admin API does not count). */
+    apiPerWindow: number
+    apiWindowMs: number
+    uploadsPerWindow: number
+    uploadWindowMs: number
+    roomCreatesPerWindow: number
+    roomCreateWindowMs: number
+    /** Wrong admin tokens per address per minute before the address is locked out. */
+    adminFailsPerMinute: number
+    /** A request body not fully arrived by then is ended (408). */
+    requestTimeoutMs: number
+    /** Frames one connection may have waiting for the store before it is closed (4009). */
+    queuedFrames: number
   }
 }
+
+export type TrustProxy = false | number | string[]
 
 export class ConfigError extends Error {}
 
@@ -89,6 +112,37 @@ function redisUrl(env: Env, mode: 'standalone' | 'cluster'): string | null {
   return v
 }
 
+/**
+ * TRUST_PROXY: unset/false/0 → the socket address; a number N → the N-th address from the
+ * right of X-Forwarded-For; a comma list of addresses/CIDRs → the right-most address not in
+ * it (the socket's own address first: a peer that is not a listed proxy is the client).
+ * `true` means 1 — the nearest proxy's word — never "believe the left-most entry".
+ */
+function trustProxy(v: string | null): TrustProxy {
+  if (v === null || v === 'false' || v === '0') return false
+  if (v === 'true') return 1
+  if (/^\d+$/.test(v)) {
+    const n = Number(v)
+    if (n < 1 || n > 100) throw new ConfigError('TRUST_PROXY must be false, a hop count from 1 to 100, or a comma list of addresses/CIDRs')
+    return n
+  }
+  const list = v.split(',').map((x) => x.trim()).filter(Boolean)
+  for (const a of list) {
+    if (!isIpOrCidr(a)) throw new ConfigError(`TRUST_PROXY: ${JSON.stringify(a)} is not an address or CIDR (expected false, a hop count, or a comma list)`)
+  }
+  return list
+}
+
+function isIpOrCidr(a: string): boolean {
+  const [ip, bits, extra] = a.split('/')
+  if (extra !== undefined) return false
+  const v = isIP(ip)
+  if (v === 0) return false
+  if (bits === undefined) return true
+  if (!/^\d{1,3}$/.test(bits)) return false
+  return Number(bits) <= (v === 4 ? 32 : 128)
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const wechatAppId = str(env, 'WECHAT_APPID')
   const wechatSecret = str(env, 'WECHAT_SECRET')
@@ -112,14 +166,25 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent')
   }
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'])
+  const redis = redisUrl(env, redisMode)
+  // Nodes sharing a store must share the secret: a generated one would make each node
+  // refuse the others' tokens.
+  if ((databaseUrl || redis) && jwtSecret === null) {
+    throw new ConfigError('JWT_SECRET is required when DATABASE_URL or REDIS_URL is set (every node must sign with the same secret)')
+  }
+  const guest = (str(env, 'GUEST_LOGIN') ?? 'on').toLowerCase()
+  if (!['on', 'off', 'true', 'false', '1', '0'].includes(guest)) throw new ConfigError('GUEST_LOGIN must be on or off')
+  const sync = (str(env, 'SQLITE_SYNCHRONOUS') ?? 'FULL').toUpperCase()
+  if (sync !== 'FULL' && sync !== 'NORMAL') throw new ConfigError('SQLITE_SYNCHRONOUS must be FULL or NORMAL')
   const origins = str(env, 'ALLOWED_ORIGINS')
   const clientDir = str(env, 'CLIENT_DIR')
   return {
     port: int(env, 'PORT', 3000, 0, 65535),
     host: str(env, 'HOST') ?? '0.0.0.0',
     dataDir: path.resolve(cwd, str(env, 'DATA_DIR') ?? './data'),
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
-    redisUrl: redisUrl(env, redisMode),
+    databaseUrl,
+    redisUrl: redis,
     redisMode,
     jwtSecret,
     nodeId,
@@ -131,8 +196,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     secCheck,
     clientDir: clientDir ? path.resolve(cwd, clientDir) : null,
     logLevel,
-    trustProxy: str(env, 'TRUST_PROXY') === '1' || str(env, 'TRUST_PROXY') === 'true',
+    trustProxy: trustProxy(str(env, 'TRUST_PROXY')),
+    guestLogin: guest === 'on' || guest === 'true' || guest === '1',
+    sqliteSynchronous: sync,
     allowedOrigins: origins ? origins.split(',').map((o) => o.trim()).filter(Boolean) : null,
+    metricsToken: str(env, 'METRICS_TOKEN'),
     limits: {
       tokenTtlSec: int(env, 'TOKEN_TTL_SECONDS', 30 * 24 * 3600, 60, 365 * 24 * 3600),
       sendPerWindow: int(env, 'SEND_RATE_LIMIT', 200, 1, 100_000),
@@ -148,6 +216,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       gapFillDelayMs: int(env, 'GAP_FILL_DELAY_MS', 50, 0, 10_000),
       tailCheckMs: int(env, 'TAIL_CHECK_MS', 2_000, 100, 600_000),
       pushWindowMs: int(env, 'PUSH_WINDOW_MS', 40, 0, 1_000),
+      apiPerWindow: int(env, 'API_RATE_LIMIT', 600, 1, 1_000_000),
+      apiWindowMs: int(env, 'API_RATE_WINDOW_MS', 60_000, 100, 3_600_000),
+      uploadsPerWindow: int(env, 'UPLOAD_RATE_LIMIT', 20, 1, 100_000),
+      uploadWindowMs: int(env, 'UPLOAD_RATE_WINDOW_MS', 60_000, 100, 3_600_000),
+      roomCreatesPerWindow: int(env, 'ROOM_CREATE_RATE_LIMIT', 10, 1, 100_000),
+      roomCreateWindowMs: int(env, 'ROOM_CREATE_RATE_WINDOW_MS', 60_000, 100, 3_600_000),
+      adminFailsPerMinute: int(env, 'ADMIN_AUTH_FAIL_LIMIT', 10, 1, 100_000),
+      requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
+      queuedFrames: int(env, 'MAX_QUEUED_FRAMES', 500, 10, 100_000),
     },
   }
 }

@@ -10,6 +10,64 @@ describe('loadConfig', () => {
     expect(c.limits.pushWindowMs).toBe(40)
   })
 
+  it('has the v1.1 §H limits and settings, each with its env name', () => {
+    const c = loadConfig({}, '/srv/app')
+    expect(c.limits).toMatchObject({
+      apiPerWindow: 600,
+      apiWindowMs: 60_000,
+      uploadsPerWindow: 20,
+      uploadWindowMs: 60_000,
+      roomCreatesPerWindow: 10,
+      roomCreateWindowMs: 60_000,
+      adminFailsPerMinute: 10,
+      requestTimeoutMs: 30_000,
+      queuedFrames: 500,
+    })
+    expect(c).toMatchObject({ trustProxy: false, guestLogin: true, sqliteSynchronous: 'FULL' })
+    const set = loadConfig({
+      API_RATE_LIMIT: '5',
+      API_RATE_WINDOW_MS: '1000',
+      UPLOAD_RATE_LIMIT: '2',
+      UPLOAD_RATE_WINDOW_MS: '2000',
+      ROOM_CREATE_RATE_LIMIT: '3',
+      ROOM_CREATE_RATE_WINDOW_MS: '3000',
+      ADMIN_AUTH_FAIL_LIMIT: '4',
+      REQUEST_TIMEOUT_MS: '5000',
+      MAX_QUEUED_FRAMES: '50',
+      GUEST_LOGIN: 'off',
+      SQLITE_SYNCHRONOUS: 'normal',
+    })
+    expect(set.limits).toMatchObject({
+      apiPerWindow: 5,
+      apiWindowMs: 1000,
+      uploadsPerWindow: 2,
+      uploadWindowMs: 2000,
+      roomCreatesPerWindow: 3,
+      roomCreateWindowMs: 3000,
+      adminFailsPerMinute: 4,
+      requestTimeoutMs: 5000,
+      queuedFrames: 50,
+    })
+    expect(set).toMatchObject({ guestLogin: false, sqliteSynchronous: 'NORMAL' })
+  })
+
+  it.each([
+    [undefined, false],
+    ['false', false],
+    ['1', 1],
+    ['true', 1],
+    ['2', 2],
+    ['10.0.0.1, 10.1.0.0/16,::1', ['10.0.0.1', '10.1.0.0/16', '::1']],
+  ])('TRUST_PROXY=%j → %j', (v, want) => {
+    expect(loadConfig(v === undefined ? {} : { TRUST_PROXY: v }).trustProxy).toEqual(want)
+  })
+
+  it('requires JWT_SECRET with a shared store or bus', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://u@h/db' })).toThrow(/JWT_SECRET/)
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/JWT_SECRET/)
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', JWT_SECRET: 'x'.repeat(32) }).jwtSecret).toBe('x'.repeat(32))
+  })
+
   it.each([
     [{ PORT: 'abc' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
@@ -24,6 +82,21 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ PUSH_WINDOW_MS: '-1' }, 'PUSH_WINDOW_MS'],
     [{ PUSH_WINDOW_MS: '5000' }, 'PUSH_WINDOW_MS'],
+    [{ API_RATE_LIMIT: '0' }, 'API_RATE_LIMIT'],
+    [{ API_RATE_WINDOW_MS: '10' }, 'API_RATE_WINDOW_MS'],
+    [{ UPLOAD_RATE_LIMIT: 'x' }, 'UPLOAD_RATE_LIMIT'],
+    [{ UPLOAD_RATE_WINDOW_MS: '0' }, 'UPLOAD_RATE_WINDOW_MS'],
+    [{ ROOM_CREATE_RATE_LIMIT: '-1' }, 'ROOM_CREATE_RATE_LIMIT'],
+    [{ ROOM_CREATE_RATE_WINDOW_MS: '1.5' }, 'ROOM_CREATE_RATE_WINDOW_MS'],
+    [{ ADMIN_AUTH_FAIL_LIMIT: '0' }, 'ADMIN_AUTH_FAIL_LIMIT'],
+    [{ REQUEST_TIMEOUT_MS: '10' }, 'REQUEST_TIMEOUT_MS'],
+    [{ MAX_QUEUED_FRAMES: '1' }, 'MAX_QUEUED_FRAMES'],
+    [{ GUEST_LOGIN: 'maybe' }, 'GUEST_LOGIN'],
+    [{ SQLITE_SYNCHRONOUS: 'OFF' }, 'SQLITE_SYNCHRONOUS'],
+    [{ TRUST_PROXY: 'not-an-address' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.0/40' }, 'TRUST_PROXY'],
+    [{ DATABASE_URL: 'postgres://u@h/db' }, 'JWT_SECRET'],
+    [{ REDIS_URL: 'redis://127.0.0.1:6379' }, 'JWT_SECRET'],
   ])('refuses %j with one line naming %s', (env, name) => {
     let err: unknown
     try {
@@ -38,7 +111,7 @@ describe('loadConfig', () => {
   })
 
   it('accepts Redis cluster seed lists and Postgres URLs', () => {
-    const c = loadConfig({ REDIS_URL: 'redis-cluster://127.0.0.1:7000,127.0.0.1:7001', DATABASE_URL: 'postgres://u@h/db' })
+    const c = loadConfig({ REDIS_URL: 'redis-cluster://127.0.0.1:7000,127.0.0.1:7001', DATABASE_URL: 'postgres://u@h/db', JWT_SECRET: 'x'.repeat(32) })
     expect(c.redisUrl).toContain('redis-cluster://')
     expect(c.databaseUrl).toBe('postgres://u@h/db')
   })

@@ -1,4 +1,4 @@
-import { Limits, UPLOAD_URL_PATTERN } from './limits'
+import { Limits, UPLOAD_URL_PATTERN, USER_ID_PATTERN } from './limits'
 import { MessageKind, type MessageBody } from './model'
 import { codePoints } from './text'
 
@@ -40,7 +40,11 @@ export function checkBody(kind: unknown, body: unknown): Checked<{ kind: Message
     case 'text':
     case 'question': {
       const t = checkText(body.text, 'body.text')
-      return t.ok ? { ok: true, value: { kind, body: { text: t.value } } } : t
+      if (!t.ok) return t
+      const m = checkMentions(body.mentions)
+      if (!m.ok) return m
+      // The server keeps only current members (services/messages.ts); empty → no field.
+      return { ok: true, value: { kind, body: m.value.length ? { text: t.value, mentions: m.value } : { text: t.value } } }
     }
     case 'image': {
       const url = body.url
@@ -68,4 +72,18 @@ export function checkBody(kind: unknown, body: unknown): Checked<{ kind: Message
       return t.ok ? { ok: true, value: { kind, body: { question: body.question, text: t.value } } } : t
     }
   }
+}
+
+/**
+ * v1.1 §D: `mentions` as sent — an array of at most `Limits.mentionsMax` user ids, counted
+ * before duplicates are removed. Absent or null → none. Order is kept, duplicates go.
+ */
+export function checkMentions(v: unknown): Checked<string[]> {
+  if (v === undefined || v === null) return { ok: true, value: [] }
+  if (!Array.isArray(v)) return fail('body.mentions must be an array of user ids')
+  if (v.length > Limits.mentionsMax) return fail(`body.mentions has more than ${Limits.mentionsMax} entries`)
+  for (const id of v) {
+    if (typeof id !== 'string' || !USER_ID_PATTERN.test(id)) return fail('body.mentions must be an array of user ids')
+  }
+  return { ok: true, value: [...new Set(v as string[])] }
 }

@@ -101,6 +101,18 @@ function build(f: Record<string, unknown>, id: RequestId | undefined): ClientFra
       return withId({ type: 'recall' as const, room: room(f), seq: seqField(f, 'seq', 1) })
     case ClientFrameType.Ping:
       return withId({ type: 'ping' as const })
+    case ClientFrameType.React: {
+      const r = room(f)
+      if (f.kind !== 'like' && f.kind !== 'flower') return bad('kind must be "like" or "flower"')
+      // v1.1 §B clarification: a like always counts 1, whatever count it carries.
+      if (f.kind === 'like') return withId({ type: 'react' as const, room: r, kind: 'like' as const })
+      let count = 1
+      if (f.count !== undefined) {
+        if (!isIntIn(f.count, 1, Limits.flowerMax)) return bad(`count must be a whole number from 1 to ${Limits.flowerMax}`)
+        count = f.count
+      }
+      return withId({ type: 'react' as const, room: r, kind: 'flower' as const, count })
+    }
     default:
       return bad(`unknown frame type ${JSON.stringify(String(f.type).slice(0, 40))}`)
   }

@@ -1,5 +1,5 @@
 import type { ErrorCode } from './codes'
-import type { Message, MessageBody, MessageKind, PresenceStatus, Role, RoomInfo, User } from './model'
+import type { Message, MessageBody, MessageKind, PresenceStatus, Role, RoomInfo, RoomStats, User } from './model'
 
 export type RequestId = string | number
 
@@ -13,6 +13,8 @@ export const ClientFrameType = {
   Read: 'read',
   Recall: 'recall',
   Ping: 'ping',
+  /** v1.1 §B: a like or flowers added to the room's totals (not a message). */
+  React: 'react',
 } as const
 export type ClientFrameType = (typeof ClientFrameType)[keyof typeof ClientFrameType]
 
@@ -31,6 +33,8 @@ export const ServerFrameType = {
   Kicked: 'kicked',
   /** v1.1 §A: a room's settings, owner or admins changed. */
   Room: 'room',
+  /** v1.1 §B: a room's reaction totals, at most one a second per room while they change. */
+  Reactions: 'reactions',
   Error: 'error',
 } as const
 export type ServerFrameType = (typeof ServerFrameType)[keyof typeof ServerFrameType]
@@ -46,10 +50,13 @@ export interface TypingFrame extends Req { type: 'typing'; room: string }
 export interface ReadFrame extends Req { type: 'read'; room: string; seq: number }
 export interface RecallFrame extends Req { type: 'recall'; room: string; seq: number }
 export interface PingFrame extends Req { type: 'ping' }
+/** v1.1 §B. `count` (1–99) counts for flowers only; a like's count is ignored (always 1). */
+export interface ReactFrame extends Req { type: 'react'; room: string; kind: ReactionKind; count?: number }
+export type ReactionKind = 'like' | 'flower'
 
 export type ClientFrame =
   | HelloFrame | JoinFrame | LeaveFrame | SendFrame | HistoryFrame
-  | TypingFrame | ReadFrame | RecallFrame | PingFrame
+  | TypingFrame | ReadFrame | RecallFrame | PingFrame | ReactFrame
 
 export interface WelcomeFrame extends Req { type: 'welcome'; user: User; node: string; heartbeat: number }
 export interface JoinedFrame extends Req {
@@ -70,11 +77,19 @@ export interface MessagePush { type: 'message'; room: string; msg: Message }
 export interface PresencePush { type: 'presence'; room: string; user: User; status: PresenceStatus }
 export interface KickedPush { type: 'kicked'; room: string }
 export interface RoomPush { type: 'room'; room: string; info: RoomInfo }
+/**
+ * v1.1 §B: the room's totals now (reactions + stored like/flower messages, as RoomInfo.stats)
+ * and up to 5 of the users who reacted since the previous frame, as User objects (like
+ * `presence.user`), most recent first.
+ */
+export interface ReactionsPush { type: 'reactions'; room: string; stats: RoomStats; from: User[] }
+/** Addition: to the muted user's connections joined to the room when a host mutes or unmutes them. */
+export interface MutePush { type: 'mute'; room: string; until: number | null }
 export interface ErrorFrame extends Req { type: 'error'; code: ErrorCode; message: string }
 
 export type ServerFrame =
   | WelcomeFrame | JoinedFrame | LeftFrame | AckFrame | HistoryReplyFrame | TypingPush
-  | ReadPush | RecalledFrame | PongFrame | MessagePush | PresencePush | KickedPush | RoomPush | ErrorFrame
+  | ReadPush | RecalledFrame | PongFrame | MessagePush | PresencePush | KickedPush | RoomPush | ReactionsPush | MutePush | ErrorFrame
 
 /** Body of the HTTP error responses: `{"error": code, "message": text}`. */
 export interface HttpError { error: ErrorCode; message: string }

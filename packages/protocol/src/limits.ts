@@ -28,6 +28,8 @@ export const Limits = {
   generatedRoomIdLength: 16,
   questionsDefault: 30,
   questionsMax: 100,
+  /** v1.1 §D: user ids in a text's or question's `mentions`, as sent. */
+  mentionsMax: 20,
 } as const
 
 export const CID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/

@@ -22,7 +22,11 @@ export interface User {
   avatar: string | null
 }
 
-export interface TextBody { text: string }
+export interface TextBody {
+  text: string
+  /** v1.1 §D: ids of mentioned members, in the order written; absent when none. */
+  mentions?: string[]
+}
 export interface ImageBody { url: string; width?: number; height?: number }
 export type LikeBody = Record<string, never>
 export interface FlowerBody { count?: number }

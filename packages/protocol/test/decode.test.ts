@@ -54,6 +54,23 @@ describe('decodeClientFrame: each frame type', () => {
   })
 })
 
+describe('decodeClientFrame: react (v1.1 §B)', () => {
+  it('likes count 1 whatever count they carry; flowers default to 1', () => {
+    expect(ok({ type: 'react', room: 'r', kind: 'like', id: 7 })).toEqual({ type: 'react', room: 'r', kind: 'like', id: 7 })
+    expect(ok({ type: 'react', room: 'r', kind: 'like', count: 500 })).toEqual({ type: 'react', room: 'r', kind: 'like' })
+    expect(ok({ type: 'react', room: 'r', kind: 'like', count: 'x' })).toEqual({ type: 'react', room: 'r', kind: 'like' })
+    expect(ok({ type: 'react', room: 'r', kind: 'flower' })).toEqual({ type: 'react', room: 'r', kind: 'flower', count: 1 })
+    expect(ok({ type: 'react', room: 'dm:a:b', kind: 'flower', count: 99 })).toEqual({ type: 'react', room: 'dm:a:b', kind: 'flower', count: 99 })
+  })
+  it('refuses a bad kind, room or flower count, keeping the id', () => {
+    for (const count of [0, 100, 1.5, '3', null, -1]) expect(bad({ type: 'react', room: 'r', kind: 'flower', count, id: 'q' })).toMatchObject({ code: 'bad_request', id: 'q' })
+    bad({ type: 'react', room: 'r', kind: 'text' })
+    bad({ type: 'react', room: 'r' })
+    bad({ type: 'react', kind: 'like' })
+    bad({ type: 'react', room: 'no spaces', kind: 'like' })
+  })
+})
+
 describe('decodeClientFrame: malformed input', () => {
   it.each(['', 'x', '{', '[]', '"s"', '1', 'null', '{"type":null}', '{"type":"nope"}'])('%j is bad_request', (t) => {
     expect(bad(t).code).toBe('bad_request')

@@ -1,4 +1,5 @@
-// Long-press on a message: copy, recall (own, within 2 minutes), answer a question (hosts).
+// Long-press on a message: copy, recall (own within 2 minutes; hosts: anyone's, any time),
+// answer a question (hosts).
 import type { Ref } from 'vue'
 import { Limits } from '@chat/protocol'
 import type { ViewItem } from '../engine/chat-view'
@@ -23,8 +24,11 @@ export function useMessageActions(room: Ref<string>, answerTo: Ref<ViewItem | nu
     if (!item.seq || item.recalled) return
     const actions: Array<{ label: string; run: () => void }> = []
     if (item.text) actions.push({ label: t('copy'), run: () => uni.setClipboardData({ data: item.text }) })
-    if (item.mine && Date.now() - item.ts < Limits.recallWindowMs) actions.push({ label: t('recall'), run: () => void recall(item) })
-    if (item.kind === 'question' && !item.quote && rooms.isHost(room.value)) actions.push({ label: t('answer'), run: () => (answerTo.value = item) })
+    const host = rooms.isHost(room.value)
+    if ((item.mine && Date.now() - item.ts < Limits.recallWindowMs) || (!item.mine && host && rooms.roles[room.value])) {
+      actions.push({ label: t('recall'), run: () => void recall(item) })
+    }
+    if (item.kind === 'question' && !item.quote && host) actions.push({ label: t('answer'), run: () => (answerTo.value = item) })
     if (!actions.length) return
     uni.showActionSheet({
       itemList: actions.map((a) => a.label),

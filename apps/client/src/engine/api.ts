@@ -1,6 +1,6 @@
 // The HTTP half of the contract, over an injected HttpClient (uni.request in the app,
 // fetch in tests). Errors come back as ApiError with the contract's code.
-import type { HttpError, HistoryPage, LoginResponse, RoomSummary, RoomInfo, User } from '@chat/protocol'
+import type { HttpError, HistoryPage, LoginResponse, QuestionsPage, QuestionState, RoomAccess, RoomSummary, RoomInfo, User } from '@chat/protocol'
 import { apiUrl } from './server-url'
 import type { HttpClient, HttpRequest } from './types'
 
@@ -15,11 +15,29 @@ export interface Api {
   loginWechat(code: string, name?: string, avatar?: string | null): Promise<LoginResponse>
   me(): Promise<User>
   rooms(): Promise<RoomSummary[]>
-  createRoom(id: string | undefined, title: string): Promise<RoomInfo>
+  /** Without `id` the server picks one (v1.1 §A). */
+  createRoom(req: { id?: string; title?: string; access?: RoomAccess }): Promise<RoomInfo>
+  room(id: string): Promise<RoomInfo>
+  updateRoom(id: string, patch: RoomPatch): Promise<RoomInfo>
+  inviteCode(id: string): Promise<{ code: string }>
+  resetInvite(id: string): Promise<{ code: string }>
+  transferOwner(id: string, userId: string): Promise<void>
+  setAdmin(id: string, userId: string, admin: boolean): Promise<void>
+  /** `seconds` 0 lifts the mute. */
+  mute(id: string, userId: string, seconds: number): Promise<void>
+  kick(id: string, userId: string, seconds?: number): Promise<void>
+  questions(id: string, q: { state?: QuestionState; after?: number; limit?: number }): Promise<QuestionsPage>
   history(room: string, dir: 'before' | 'after', seq: number, limit?: number): Promise<HistoryPage>
   online(room: string): Promise<User[]>
   /** Whether `POST /api/uploads` exists yet: it answers 503 `unavailable` until then. */
   uploadsAvailable(): Promise<boolean>
+}
+
+export interface RoomPatch {
+  title?: string
+  announcement?: string | null
+  mutedAll?: boolean
+  access?: RoomAccess
 }
 
 export function createApi(http: HttpClient, base: () => string, token: () => string | null): Api {
@@ -41,7 +59,20 @@ export function createApi(http: HttpClient, base: () => string, token: () => str
       call('POST', '/api/login/wechat', { code, ...(name ? { name } : {}), ...(avatar ? { avatar } : {}) }, false),
     me: () => call('GET', '/api/me'),
     rooms: () => call('GET', '/api/rooms'),
-    createRoom: (id, title) => call('POST', '/api/rooms', id ? { id, title } : { title }),
+    createRoom: (req) => call('POST', '/api/rooms', req),
+    room: (id) => call('GET', `/api/rooms/${enc(id)}`),
+    updateRoom: (id, patch) => call('PATCH', `/api/rooms/${enc(id)}`, patch),
+    inviteCode: (id) => call('GET', `/api/rooms/${enc(id)}/invite`),
+    resetInvite: (id) => call('POST', `/api/rooms/${enc(id)}/invite`, {}),
+    transferOwner: (id, userId) => call('POST', `/api/rooms/${enc(id)}/owner`, { userId }),
+    setAdmin: (id, userId, admin) =>
+      admin ? call('POST', `/api/rooms/${enc(id)}/admins`, { userId }) : call('DELETE', `/api/rooms/${enc(id)}/admins/${enc(userId)}`),
+    mute: (id, userId, seconds) => call('POST', `/api/rooms/${enc(id)}/mutes`, { userId, seconds }),
+    kick: (id, userId, seconds = 0) => call('POST', `/api/rooms/${enc(id)}/kicks`, { userId, seconds }),
+    questions(id, { state = 'open', after, limit }) {
+      const q = [`state=${state}`, ...(after ? [`after=${after}`] : []), ...(limit ? [`limit=${limit}`] : [])].join('&')
+      return call('GET', `/api/rooms/${enc(id)}/questions?${q}`)
+    },
     history: (room, dir, seq, limit = 30) => call('GET', `/api/rooms/${enc(room)}/messages?${dir}=${seq}&limit=${limit}`),
     online: (room) => call('GET', `/api/rooms/${enc(room)}/online`),
     async uploadsAvailable() {

@@ -27,6 +27,8 @@ export interface ViewItem {
   sep: string
   /** For a question: the host's answer; for an answer: the question it answers. */
   quote: string
+  /** For a question: the seq of its answer (0 while unanswered), to scroll to it. */
+  answerSeq: number
   ts: number
 }
 
@@ -60,7 +62,7 @@ function bodyText(m: { body: unknown }): string {
   return typeof t === 'string' ? t : ''
 }
 
-function base(m: Message | PendingMessage, ctx: ViewContext, user: User): Omit<ViewItem, 'key' | 'seq' | 'status' | 'error' | 'recalled' | 'sep' | 'quote'> {
+function base(m: Message | PendingMessage, ctx: ViewContext, user: User): Omit<ViewItem, 'key' | 'seq' | 'status' | 'error' | 'recalled' | 'sep' | 'quote' | 'answerSeq'> {
   const body = m.body as { url?: string; count?: number; width?: number; height?: number }
   return {
     cid: m.cid,
@@ -97,10 +99,14 @@ export function toViewItems(msgs: readonly Message[], pending: readonly PendingM
     return s
   }
   for (const m of msgs) {
-    out.push({ ...base(m, ctx, m.from), key: m.from.id + ':' + m.cid, seq: m.seq, status: '', error: '', recalled: !!m.recalled, sep: sep(m.ts), quote: quoteOf(m, ctx) })
+    const answer = m.kind === 'question' && !m.recalled ? ctx.answers.get(m.seq) : undefined
+    out.push({
+      ...base(m, ctx, m.from), key: m.from.id + ':' + m.cid, seq: m.seq, status: '', error: '', recalled: !!m.recalled,
+      sep: sep(m.ts), quote: quoteOf(m, ctx), answerSeq: answer && !answer.recalled ? answer.seq : 0,
+    })
   }
   for (const p of pending) {
-    out.push({ ...base(p, ctx, p.from), key: p.from.id + ':' + p.cid, seq: 0, status: p.status, error: p.error ?? '', recalled: false, sep: sep(p.ts), quote: '' })
+    out.push({ ...base(p, ctx, p.from), key: p.from.id + ':' + p.cid, seq: 0, status: p.status, error: p.error ?? '', recalled: false, sep: sep(p.ts), quote: '', answerSeq: 0 })
   }
   return out
 }

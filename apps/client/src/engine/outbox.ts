@@ -18,6 +18,8 @@ export interface OutboxDeps {
   touch: (room: string) => void
   isJoined: (room: string) => boolean
   join: (room: string) => Promise<void>
+  /** The server refused a send (the host store learns of mutes this way). */
+  refused?: (room: string, code: string, message: string) => void
   ackTimeoutMs?: number
 }
 
@@ -52,6 +54,7 @@ export function createOutbox(d: OutboxDeps) {
       if (e.code === 'offline' || e.code === 'disconnected') return
       settled(p.cid)
       if (d.timeline(p.room)?.setStatus(p.cid, SendStatus.Failed, e.code, !TRANSIENT.has(e.code))) d.touch(p.room)
+      d.refused?.(p.room, e.code, e.message)
     })
   }
 

@@ -19,12 +19,13 @@ export function apiUrl(base: string, path: string): string {
 const PRESET_AVATAR = /^(?:https?:\/\/[^/]+(?:\/[^?#]*)?)?(\/static\/avatars\/\d{1,2}\.svg)$/
 
 /**
- * The preset avatars ship inside every client build. The server only takes http(s) avatar
- * urls, so a preset is sent as `<server>/static/avatars/N.svg` and every client shows its
- * own bundled copy of it (no request, works offline and on mini-programs).
+ * The preset avatars ship inside every client build. The server takes avatars as paths of
+ * its own (`/uploads/…` or `/static/…`, v1.1 §H), so a preset is sent as
+ * `/static/avatars/N.svg` and every client shows its own bundled copy of it (no request,
+ * works offline and on mini-programs). `base` is kept for callers; it is not part of it.
  */
-export function presetAvatarUrl(base: string, localPath: string): string {
-  return normalizeBase(base) + localPath
+export function presetAvatarUrl(_base: string, localPath: string): string {
+  return localPath
 }
 
 /** Makes an upload path (`/uploads/x.png`) absolute; the contract keeps urls server-relative. */

@@ -14,7 +14,7 @@ export interface SocketLike {
 export type SocketFactory = (url: string) => SocketLike
 
 export interface HttpRequest {
-  method: 'GET' | 'POST' | 'DELETE'
+  method: 'GET' | 'POST' | 'DELETE' | 'PATCH' | 'PUT'
   /** Absolute URL. */
   url: string
   token?: string | null

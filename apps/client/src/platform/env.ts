@@ -1,4 +1,5 @@
 // Everything that differs between H5 and the WeChat mini-program, in one place.
+import { chatPath, h5ChatUrl } from '../engine/invite-link'
 
 /** The server base: VITE_SERVER_URL when built with one, else (H5) the page's own origin. */
 export function serverBase(): string {
@@ -39,6 +40,26 @@ export function wechatCode(): Promise<string | null> {
 }
 
 export const hasWechatLogin: boolean = (() => {
+  // #ifdef MP-WEIXIN
+  return true
+  // #endif
+  // #ifndef MP-WEIXIN
+  return false
+  // #endif
+})()
+
+/** The link that opens a room (and joins an invite room): the H5 URL on H5, the page path in WeChat. */
+export function roomLink(room: string, invite?: string | null): string {
+  // #ifdef H5
+  return h5ChatUrl(window.location.href, room, invite)
+  // #endif
+  // #ifndef H5
+  return chatPath(room, invite)
+  // #endif
+}
+
+/** Only WeChat has share cards (`<button open-type="share">`, onShareAppMessage). */
+export const canShare: boolean = (() => {
   // #ifdef MP-WEIXIN
   return true
   // #endif

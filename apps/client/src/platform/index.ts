@@ -7,6 +7,7 @@ import { uniSocket } from './socket'
 import { uniStorage } from './storage'
 
 export { pickImage, uploadImage, previewImage, UploadError } from './media'
+export { canShare, roomLink } from './env'
 
 export function createPlatformDeps(): EngineDeps {
   return {

@@ -3,7 +3,9 @@
 import { defineStore, getActivePinia } from 'pinia'
 import { ref } from 'vue'
 import { useConnectionStore } from './connection'
+import { useHostStore } from './host'
 import { useMessagesStore } from './messages'
+import { useQuestionsStore } from './questions'
 import { useRoomsStore } from './rooms'
 import { useSessionStore } from './session'
 
@@ -18,6 +20,8 @@ export const useChatStore = defineStore('chat', () => {
   function boot(): boolean {
     useMessagesStore()
     useRoomsStore()
+    useHostStore()
+    useQuestionsStore()
     booted.value = true
     if (!session.token && !session.restore()) return false
     useConnectionStore().start()
@@ -35,7 +39,7 @@ export const useChatStore = defineStore('chat', () => {
     useConnectionStore().stop()
     session.logout()
     const pinia = getActivePinia()
-    for (const use of [useMessagesStore, useRoomsStore, useConnectionStore]) {
+    for (const use of [useQuestionsStore, useHostStore, useMessagesStore, useRoomsStore, useConnectionStore]) {
       const s = use()
       s.$dispose()
       if (pinia) delete pinia.state.value[s.$id]

@@ -32,6 +32,9 @@ export const useMessagesStore = defineStore('messages', () => {
   const repairing = new Set<string>()
   const gapTimers = new Map<string, ReturnType<typeof setTimeout>>()
   const readSent = new Map<string, number>()
+  /** An invite room's code from the link that opened it; sent with every join of it. */
+  const invites = new Map<string, string>()
+  const refusalListeners: Array<(room: string, code: string, message: string) => void> = []
 
   function timeline(room: string): Timeline {
     let tl = timelines.get(room)
@@ -47,6 +50,7 @@ export const useMessagesStore = defineStore('messages', () => {
     touch,
     isJoined: (r) => joinedHere.has(r),
     join: (r) => join(r),
+    refused: (room, code, message) => refusalListeners.forEach((fn) => fn(room, code, message)),
   })
 
   cs.onResume(() => {
@@ -88,7 +92,11 @@ export const useMessagesStore = defineStore('messages', () => {
       case 'left':
         subscribed.delete(f.room)
         joinedHere.delete(f.room)
-        if (f.type === 'kicked') joinError[f.room] = 'kicked'
+        if (f.type === 'kicked') {
+          joinError[f.room] = 'kicked'
+          // Membership ended: coming back needs a (possibly new) code.
+          invites.delete(f.room)
+        }
         return
     }
   }
@@ -166,8 +174,12 @@ export const useMessagesStore = defineStore('messages', () => {
     }
   }
 
-  /** Subscribes this connection to a room (creating its timeline); resolves once joined. */
-  function join(room: string): Promise<void> {
+  /**
+   * Subscribes this connection to a room (creating its timeline); resolves once joined.
+   * `invite` is an invite room's code (v1.1 §A); members join without one.
+   */
+  function join(room: string, opts: { invite?: string | null } = {}): Promise<void> {
+    if (opts.invite) invites.set(room, opts.invite)
     subscribed.delete(room)
     subscribed.add(room)
     timeline(room)
@@ -178,8 +190,9 @@ export const useMessagesStore = defineStore('messages', () => {
     if (!conn.isOpen) return Promise.resolve()
     const tl = timelines.get(room)
     const after = tl?.anchored ? { after: tl.hwm } : {}
+    const invite = invites.has(room) ? { invite: invites.get(room) } : {}
     const p = conn
-      .request<JoinedFrame>({ type: 'join', room, ...after })
+      .request<JoinedFrame>({ type: 'join', room, ...after, ...invite })
       .then(() => undefined)
       .catch((e: { code?: string }) => {
         if (e.code && e.code !== 'disconnected' && e.code !== 'offline' && e.code !== 'timeout') {
@@ -190,6 +203,13 @@ export const useMessagesStore = defineStore('messages', () => {
       .finally(() => joining.delete(room))
     joining.set(room, p)
     return p
+  }
+
+  /** Joins again on the same socket: a fresh `joined` (role, mute, settings) without losing anything. */
+  async function refresh(room: string): Promise<void> {
+    const tl = timelines.get(room)
+    if (!joinedHere.has(room) || !tl?.anchored) return join(room)
+    await conn.request<JoinedFrame>({ type: 'join', room, after: tl.hwm }).catch(() => undefined)
   }
 
   function leave(room: string): void {
@@ -228,7 +248,8 @@ export const useMessagesStore = defineStore('messages', () => {
     versions, joinError, loadingOlder,
     timeline: (room: string) => timelines.get(room),
     isJoined: (room: string) => (versions[room], joinedHere.has(room)),
-    join, leave, loadOlder, markRead, repair,
+    join, refresh, leave, loadOlder, markRead, repair,
+    onRefused: (fn: (room: string, code: string, message: string) => void) => void refusalListeners.push(fn),
     send: outbox.send, retry: outbox.retry,
     recall: (room: string, seq: number) => conn.request({ type: 'recall', room, seq }),
   }

@@ -2,7 +2,8 @@
 // is typing. Fed by `/api/rooms` and by the socket's joined/message/presence/typing frames.
 import { defineStore } from 'pinia'
 import { reactive, ref } from 'vue'
-import { parseRoomId, type JoinedFrame, type Message, type RoomInfo, type RoomSummary, type ServerFrame, type User } from '@chat/protocol'
+import { parseRoomId, type Message, type Role, type RoomAccess, type RoomInfo, type RoomSummary, type ServerFrame, type User } from '@chat/protocol'
+import { isHostRole, roleIn } from '../engine/room-roles'
 import { useConnectionStore } from './connection'
 import { useMessagesStore } from './messages'
 import { useSessionStore } from './session'
@@ -13,11 +14,12 @@ export const useRoomsStore = defineStore('rooms', () => {
   const session = useSessionStore()
   const { conn } = useConnectionStore()
   const list = ref<RoomSummary[]>([])
+  /** Each room's RoomInfo, from `joined.room`, the `room` push and the create reply. */
   const info = reactive<Record<string, RoomInfo>>({})
   const online = reactive<Record<string, User[]>>({})
   const typing = reactive<Record<string, User[]>>({})
   /** My role in each joined room (`joined.role`); hosts (owner, admins) answer questions. */
-  const roles = reactive<Record<string, NonNullable<JoinedFrame['role']>>>({})
+  const roles = reactive<Record<string, Role>>({})
   /** Users seen anywhere, so a dm can be titled with the other person's name. */
   const users = reactive<Record<string, User>>({})
   const active = ref<string | null>(null)
@@ -35,7 +37,7 @@ export const useRoomsStore = defineStore('rooms', () => {
       const rooms = await session.api.rooms()
       list.value = rooms
       for (const r of rooms) {
-        info[r.id] = { id: r.id, title: r.title, kind: r.kind }
+        if (info[r.id]) info[r.id].title = r.title
         remember(r.lastMessage?.from)
       }
       // Private chats are few and personal: keep them live so a new one rings at once.
@@ -47,10 +49,19 @@ export const useRoomsStore = defineStore('rooms', () => {
     }
   }
 
-  async function create(id: string, title: string): Promise<RoomInfo> {
-    const room = await session.api.createRoom(id || undefined, title || id)
-    info[room.id] = room
+  /** Creates a room I own; without `id` the server picks one. */
+  async function create(req: { id?: string; title?: string; access?: RoomAccess }): Promise<RoomInfo> {
+    const room = await session.api.createRoom(req)
+    setInfo(room)
     return room
+  }
+
+  /** A newer RoomInfo: my role follows it (roles change by owner transfer and admin edits). */
+  function setInfo(room: RoomInfo): void {
+    info[room.id] = room
+    if (room.owner !== undefined && Array.isArray(room.admins)) roles[room.id] = roleIn(room, me())
+    const r = list.value.find((x) => x.id === room.id)
+    if (r) r.title = room.title
   }
 
   function upsert(id: string, patch: (r: RoomSummary) => void): void {
@@ -91,7 +102,7 @@ export const useRoomsStore = defineStore('rooms', () => {
   conn.on('frame', (f: ServerFrame) => {
     switch (f.type) {
       case 'joined': {
-        info[f.room.id] = f.room
+        setInfo(f.room)
         online[f.room.id] = f.online
         if (f.role) roles[f.room.id] = f.role
         f.online.forEach(remember)
@@ -116,6 +127,8 @@ export const useRoomsStore = defineStore('rooms', () => {
       }
       case 'typing':
         return setTyping(f.room, f.user)
+      case 'room':
+        return setInfo(f.info)
       case 'recalled': {
         const r = list.value.find((x) => x.id === f.room)
         if (r?.lastMessage?.seq === f.seq) r.lastMessage = { ...r.lastMessage, recalled: true, body: {} }
@@ -140,7 +153,7 @@ export const useRoomsStore = defineStore('rooms', () => {
   /** Whether I may answer questions here; unknown (a server without `role`) lets the server decide. */
   function isHost(room: string): boolean {
     const role = roles[room]
-    return role === undefined || role === 'owner' || role === 'admin'
+    return role === undefined || isHostRole(role)
   }
 
   /** A dm is titled with the other person's name; groups with their title. */
@@ -153,5 +166,5 @@ export const useRoomsStore = defineStore('rooms', () => {
     return info[room]?.title ?? list.value.find((x) => x.id === room)?.title ?? room
   }
 
-  return { list, info, online, typing, roles, users, active, loading, refresh, create, setActive, titleOf, isHost }
+  return { list, info, online, typing, roles, users, active, loading, refresh, create, setInfo, setActive, titleOf, isHost }
 })

@@ -14,6 +14,11 @@ function files(dir: string): string[] {
 const TEST_IDS = [
   'login-name', 'login-submit', 'room-id-input', 'room-join', 'room-item', 'room-unread', 'conn-status', 'message-item',
   'message-text', 'message-input', 'send-button', 'like-button', 'flower-button', 'image-button', 'online-count',
+  // host control (v1.1)
+  'room-create-button', 'room-create-title', 'room-create-invite-switch', 'room-create-submit', 'room-invite-code',
+  'announcement-bar', 'room-settings-button', 'announcement-input', 'announcement-save', 'mute-all-switch', 'member-item',
+  'member-action-mute', 'member-action-kick', 'member-action-admin', 'member-action-owner', 'questions-button',
+  'question-item', 'question-answer-input', 'question-answer-send', 'input-muted-hint',
 ]
 
 describe('mp-weixin build', () => {
@@ -44,6 +49,8 @@ describe('mp-weixin build', () => {
     const wxml = text.filter((f) => f.endsWith('.wxml')).map((f) => readFileSync(f, 'utf8')).join('\n')
     const missing = TEST_IDS.filter((id) => !wxml.includes(`data-testid="${id}"`))
     expect(missing).toEqual([])
+    // Outside tests pick a member by id.
+    expect(wxml).toMatch(/data-testid="member-item"[^>]*data-user-id="\{\{/)
   })
 
   it('talks through a SocketTask (the form that allows more than one socket)', () => {

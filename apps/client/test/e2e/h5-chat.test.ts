@@ -159,7 +159,9 @@ describe('H5 build in Chromium', { timeout: 60_000 }, () => {
   it('the host answers a viewer\'s question and both show together', async () => {
     await alice.page.goBack()
     await alice.page.locator('[data-testid=room-id-input] input').fill('liveqa')
-    await alice.page.getByText('创建', { exact: true }).click()
+    await alice.page.getByTestId('room-create-button').click()
+    await alice.page.getByTestId('room-create-submit').click()
+    await alice.page.getByTestId('room-create-enter').click()
     await alice.page.getByTestId('message-input').waitFor()
     await bob.page.goBack()
     await joinRoom(bob.page, 'liveqa')

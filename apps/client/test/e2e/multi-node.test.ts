@@ -131,7 +131,10 @@ describe('H5 in Chromium on two server nodes', { timeout: 60_000 }, () => {
     await login(alice.page, siteA, 'Alice 老师', '01-login')
     await snap(alice.page, '02-rooms-empty')
     await input(alice.page, 'room-id-input').fill(ROOM)
-    await alice.page.getByText('创建', { exact: true }).click() // she owns it: she is the host
+    // 创建 with an id typed in: the create sheet makes that room; she owns it, she is the host.
+    await alice.page.getByTestId('room-create-button').click()
+    await alice.page.getByTestId('room-create-submit').click()
+    await alice.page.getByTestId('room-create-enter').click()
     await alice.page.getByTestId('message-input').waitFor()
     await live(alice.page)
     aliceToken = JSON.parse((await alice.page.evaluate(() => localStorage.getItem('chat.session'))) ?? '{}').token

@@ -57,4 +57,14 @@ describe('chat view', () => {
     const r = m(1, { recalled: true, body: {} })
     expect(toViewItems([r], [], ctx([r]))[0]).toMatchObject({ recalled: true, text: '' })
   })
+
+  it("gives an answered question its answer's seq (to scroll to it), none once the answer is recalled", () => {
+    const q = m(1, { kind: 'question', body: { text: '考哪几章？' } })
+    const a = m(2, { from: alice, kind: 'answer', body: { question: 1, text: '一到五章' } })
+    const [item] = toViewItems([q, a], [], ctx([q, a], new Map([[1, a]])))
+    expect([item.answerSeq, item.quote]).toEqual([2, '一到五章'])
+    const gone = { ...a, recalled: true as const, body: {} }
+    expect(toViewItems([q, gone], [], ctx([q, gone], new Map([[1, gone]])))[0].answerSeq).toBe(0)
+    expect(toViewItems([q], [], ctx([q]))[0].answerSeq).toBe(0)
+  })
 })

@@ -24,8 +24,10 @@ describe('server url', () => {
   })
   it('shows preset avatars from the bundle whatever server they were sent through', () => {
     const url = presetAvatarUrl('https://chat.example.com/', '/static/avatars/7.svg')
-    expect(url).toBe('https://chat.example.com/static/avatars/7.svg')
+    expect(url).toBe('/static/avatars/7.svg')
     expect(assetUrl('http://other:3000', url)).toBe('/static/avatars/7.svg')
+    // Users stored before v1.1 may still carry the absolute form.
+    expect(assetUrl('http://other:3000', 'https://chat.example.com/static/avatars/7.svg')).toBe('/static/avatars/7.svg')
     expect(assetUrl('http://h', 'https://cdn.example.com/static/avatars/x.svg')).toBe('https://cdn.example.com/static/avatars/x.svg')
   })
 })

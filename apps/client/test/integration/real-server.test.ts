@@ -65,7 +65,7 @@ describe('client stores against the real server', { timeout: 30_000 }, () => {
 
   it('likes, flowers, a question and the host\'s answer, and a recall', async () => {
     const room = uniq('class')
-    await alice.rooms.create(room, '高数第一课') // Alice owns it: she may answer
+    await alice.rooms.create({ id: room, title: '高数第一课' }) // Alice owns it: she may answer
     await alice.messages.join(room)
     await bob.messages.join(room)
     bob.messages.send(room, 'like', {})

@@ -143,4 +143,68 @@ describe('mini-program pages against two server nodes', { timeout: 60_000 }, () 
     await until(() => mp.find('room-unread')?.textContent === '1', 'unread badge 1')
     expect(mp.find('room-item')?.textContent).toContain('下课前交作业')
   })
+
+  // Host control (v1.1 §A, §C): the same pages a teacher and a student use in WeChat.
+  let classRoom = ''
+  let inviteCode = ''
+
+  it('创建 opens the create sheet; an invite-only room comes back with its code and its page path to share', async () => {
+    mp.tap('room-create-button')
+    await until(() => mp.find('room-create-submit'), 'create sheet')
+    mp.type('room-create-title', '小程序直播课')
+    mp.toggle('room-create-invite-switch', true)
+    await sleep(50)
+    mp.tap('room-create-submit')
+    await until(() => mp.find('room-invite-code'), 'room created', 10_000)
+    classRoom = mp.find('room-created-id')!.textContent!.trim()
+    inviteCode = mp.find('room-invite-code')!.textContent!.trim()
+    expect(classRoom).toMatch(/^[A-Za-z0-9_-]{10,}$/)
+    expect(inviteCode.length).toBeGreaterThanOrEqual(8)
+    // In WeChat the link is the chat page's path (a share card's path), and 分享 is offered.
+    expect(mp.find('room-invite-link')?.textContent?.trim()).toBe(`/pages/chat/chat?room=${classRoom}&invite=${inviteCode}`)
+    expect(mp.find('room-invite-share')).not.toBeNull()
+    mp.tap('room-create-enter')
+    await until(() => mp.route() === 'pages/chat/chat' && mp.find('message-input'), 'in the new room')
+    await until(() => !mp.find('conn-status'), 'connected', 10_000)
+  })
+
+  it("the owner's ⚙ settings sheet saves an announcement the other user gets live (PUT: WeChat has no PATCH)", async () => {
+    await web.messages.join(classRoom, { invite: inviteCode })
+    await until(() => web.messages.isJoined(classRoom), 'web user joined the invite room with its code')
+    await until(() => mp.find('room-settings-button'), 'the owner sees ⚙')
+    mp.tap('room-settings-button')
+    await until(() => mp.find('announcement-input'), 'settings sheet')
+    mp.type('announcement-input', '今天讲第四章，请带课本')
+    await sleep(50)
+    mp.tap('announcement-save')
+    await until(() => web.rooms.info[classRoom]?.announcement?.text === '今天讲第四章，请带课本', 'the room push reaches the web user', 10_000)
+    await until(() => mp.find('announcement-bar')?.textContent?.includes('今天讲第四章'), 'pinned on the mini-program')
+    expect(mp.requests.filter((r) => r.includes(`/api/rooms/${classRoom}`) && !r.includes('/invite')).map((r) => r.split(' ')[0])).toContain('PUT')
+    expect(mp.requests.some((r) => r.startsWith('PATCH'))).toBe(false)
+  })
+
+  it("in someone else's room there is no ⚙; muted by its host, the input bar says why and until when; 全员禁言 too", async () => {
+    const theirs = await web.rooms.create({ title: '网页老师的课' })
+    await web.messages.join(theirs.id)
+    mp.back()
+    await until(() => mp.route() === 'pages/rooms/rooms' && mp.find('room-id-input'), 'rooms page')
+    mp.type('room-id-input', theirs.id)
+    await sleep(50)
+    mp.tap('room-join')
+    await until(() => mp.route() === 'pages/chat/chat' && mp.find('message-input'), 'their room')
+    await until(() => web.rooms.online[theirs.id]?.length === 2, 'both in the room', 10_000)
+    expect(mp.find('room-settings-button')).toBeNull() // hosts only
+    const mpUser = JSON.parse(String(mp.storage.get('chat.session'))).user.id as string
+    await web.session.api.mute(theirs.id, mpUser, 600)
+    await until(() => mp.find('input-muted-hint'), 'muted hint (the mute push)', 10_000)
+    expect(mp.find('input-muted-hint')!.textContent).toMatch(/你已被禁言，\d{2}:\d{2} 解除/)
+    expect(mp.find('send-button')).toBeNull()
+    // Lifted, then 全员禁言 closes the input again, live.
+    await web.session.api.mute(theirs.id, mpUser, 0)
+    await until(() => mp.find('message-input'), 'input back after the mute is lifted', 10_000)
+    await web.session.api.updateRoom(theirs.id, { mutedAll: true })
+    await until(() => mp.find('input-muted-hint')?.textContent?.includes('全员禁言'), '全员禁言 hint', 10_000)
+    await web.session.api.updateRoom(theirs.id, { mutedAll: false })
+    await until(() => mp.find('message-input'), 'input back after 全员禁言', 10_000)
+  })
 })

@@ -116,3 +116,39 @@ describe('rooms store', () => {
     expect(env.rooms.isHost('class')).toBe(true)
   })
 })
+
+describe('rooms store: RoomInfo', () => {
+  beforeEach(() => vi.useFakeTimers())
+  afterEach(() => vi.useRealTimers())
+
+  it('keeps each room\'s RoomInfo from joined and from the room push (title, announcement, roles) live', async () => {
+    const env = bootStores()
+    await advance(1)
+    await env.messages.join('class')
+    expect(env.rooms.info.class).toMatchObject({ id: 'class', owner: null, mutedAll: false, announcement: null })
+    expect(env.rooms.roles.class).toBe('member')
+    env.server.setInfo('class', { title: '物理 101', announcement: { text: '明天停课', by: bob.id, ts: 1 }, owner: alice.id })
+    expect(env.rooms.info.class.announcement?.text).toBe('明天停课')
+    expect(env.rooms.titleOf('class')).toBe('物理 101')
+    expect(env.rooms.list.find((r) => r.id === 'class')?.title).toBe('物理 101')
+    expect(env.rooms.roles.class).toBe('owner')
+  })
+
+  it('creates a room with a generated id (no id sent) and keeps the RoomInfo it gets back', async () => {
+    const sent: unknown[] = []
+    const env = bootStores({
+      http: async (req) => {
+        if (req.method === 'POST' && req.url.endsWith('/api/rooms')) {
+          sent.push(req.body)
+          return { status: 201, data: { id: 'r_Zx81kQ0aa2', title: '直播课', kind: 'group', owner: alice.id, admins: [], access: 'invite', mutedAll: false, announcement: null, stats: { likes: 0, flowers: 0 } } }
+        }
+        return { status: 200, data: alice }
+      },
+    })
+    const room = await env.rooms.create({ title: '直播课', access: 'invite' })
+    expect(sent).toEqual([{ title: '直播课', access: 'invite' }])
+    expect(room.id).toBe('r_Zx81kQ0aa2')
+    expect(env.rooms.info[room.id].access).toBe('invite')
+    expect(env.rooms.roles[room.id]).toBe('owner')
+  })
+})

@@ -1,7 +1,7 @@
 // An in-memory stand-in for the chat server, speaking the contract over fake sockets.
 // Enough of it to drive the engine and stores in Node deterministically: per-room seq,
 // dedupe by sender+cid, resume, history, recall, presence. Knobs let tests break the link.
-import type { ClientFrame, Message, MessageBody, MessageKind, ServerFrame, User } from '@chat/protocol'
+import type { ClientFrame, Message, MessageBody, MessageKind, RoomInfo, ServerFrame, User } from '@chat/protocol'
 import type { SocketFactory, SocketLike } from '../../src/engine/types'
 
 export const tick = async (n = 5) => {
@@ -43,7 +43,7 @@ export class FakeSocket implements SocketLike {
   fail() { this.h.error?.(new Error('refused')); this.kill(1006) }
 }
 
-interface Room { messages: Message[]; cids: Map<string, Message> }
+interface Room { messages: Message[]; cids: Map<string, Message>; info: RoomInfo; members: Set<string>; invite: string }
 
 export class FakeServer {
   sockets: FakeSocket[] = []
@@ -60,6 +60,8 @@ export class FakeServer {
   sendCount = 0
   /** Users whose sends are refused with `muted`. */
   muted = new Set<string>()
+  /** user → end of their mute (ms), sent as `joined.mutedUntil` and named in refusals. */
+  mutedUntil = new Map<string, number>()
 
   factory: SocketFactory = (url) => {
     const s = new FakeSocket(this, url)
@@ -80,8 +82,23 @@ export class FakeServer {
 
   room(id: string): Room {
     let r = this.rooms.get(id)
-    if (!r) this.rooms.set(id, (r = { messages: [], cids: new Map() }))
+    if (!r) {
+      const info: RoomInfo = { id, title: id, kind: id.startsWith('dm:') ? 'dm' : 'group', owner: null, admins: [], access: 'open', mutedAll: false, announcement: null, stats: { likes: 0, flowers: 0 } }
+      this.rooms.set(id, (r = { messages: [], cids: new Map(), info, members: new Set(), invite: 'invite-' + id }))
+    }
     return r
+  }
+
+  /** Changes a room's settings and sends the `room` push, as the server does after a PATCH. */
+  setInfo(roomId: string, patch: Partial<RoomInfo>): RoomInfo {
+    const r = this.room(roomId)
+    r.info = { ...r.info, ...patch }
+    for (const s of this.live) if (s.rooms.has(roomId)) s.push({ type: 'room', room: roomId, info: r.info })
+    return r.info
+  }
+
+  private roleOf(r: Room, user: string) {
+    return r.info.owner === user ? 'owner' : r.info.admins.includes(user) ? 'admin' : 'member'
   }
 
   /** Stores a message (as another user, say) and pushes it to the room's sockets. */
@@ -119,14 +136,23 @@ export class FakeServer {
       return false
     }
     switch (f.type) {
-      case 'join': return this.join(s, f.room, f.after, id)
+      case 'join': {
+        const r = this.room(f.room)
+        if (r.info.access === 'invite' && !r.members.has(s.user.id) && f.invite !== r.invite) {
+          return s.push({ type: 'error', ...id, code: 'forbidden', message: 'this room needs an invite' })
+        }
+        return this.join(s, f.room, f.after, id, f.invite)
+      }
       case 'leave': s.rooms.delete(f.room); return s.push({ type: 'left', ...id, room: f.room })
       case 'ping': return s.push({ type: 'pong', ...id, ts: Date.now() })
       case 'send': {
         if (!needJoined(f.room)) return
         this.sendCount++
-        if (this.muted.has(s.user.id)) return s.push({ type: 'error', ...id, code: 'muted', message: 'muted' })
         const r = this.room(f.room)
+        const until = this.mutedUntil.get(s.user.id) ?? 0
+        if (until > Date.now()) return s.push({ type: 'error', ...id, code: 'muted', message: `muted in this room until ${new Date(until).toISOString()}` })
+        if (this.muted.has(s.user.id)) return s.push({ type: 'error', ...id, code: 'muted', message: 'muted' })
+        if (r.info.mutedAll && this.roleOf(r, s.user.id) === 'member') return s.push({ type: 'error', ...id, code: 'muted', message: 'the room is muted' })
         let msg = r.cids.get(`${s.user.id}\n${f.cid}`)
         const fresh = !msg
         if (!msg) msg = this.store(f.room, s.user, f.kind, f.body, f.cid)
@@ -166,11 +192,18 @@ export class FakeServer {
     }
   }
 
-  private join(s: FakeSocket, room: string, after: number | undefined, id: object) {
+  /** Every join frame the server saw with its invite code, for assertions. */
+  joins: Array<{ room: string; invite?: string }> = []
+
+  private join(s: FakeSocket, room: string, after: number | undefined, id: object, invite?: string) {
     s.rooms.add(room)
-    const all = this.room(room).messages
+    const r = this.room(room)
+    r.members.add(s.user!.id)
+    this.joins.push({ room, ...(invite ? { invite } : {}) })
+    const all = r.messages
     const page = after === undefined ? all.slice(-30) : all.filter((m) => m.seq > after).slice(0, 200)
     const more = after === undefined ? all.length > 30 : all.filter((m) => m.seq > after).length > 200
-    s.push({ type: 'joined', ...id, room: { id: room, title: room, kind: room.startsWith('dm:') ? 'dm' : 'group' }, lastSeq: all.length, online: [s.user!], messages: page, more })
+    const until = this.mutedUntil.get(s.user!.id) ?? 0
+    s.push({ type: 'joined', ...id, room: r.info, role: this.roleOf(r, s.user!.id), mutedUntil: until > Date.now() ? until : null, lastSeq: all.length, online: [s.user!], messages: page, more })
   }
 }

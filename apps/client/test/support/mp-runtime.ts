@@ -30,6 +30,15 @@ export interface ActionSheet {
   pick(label: string): void
 }
 
+export interface Modal {
+  title: string
+  content: string
+  answer(confirm: boolean): void
+}
+
+/** The methods wx.request takes; anything else (PATCH) fails as in WeChat. */
+const WX_METHODS = ['OPTIONS', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'TRACE', 'CONNECT']
+
 export interface MiniProgram {
   storage: Map<string, unknown>
   /** Every socket the app opened, in order. */
@@ -37,6 +46,10 @@ export interface MiniProgram {
   toasts: string[]
   /** Action sheets shown (long-press menus), newest last. */
   sheets: ActionSheet[]
+  /** Modals shown (confirmations), newest last. */
+  modals: Modal[]
+  /** Every wx.request, as `METHOD url`. */
+  requests: string[]
   /** The route of the page on top, e.g. `pages/chat/chat`. */
   route(): string
   find(testId: string): HTMLElement | null
@@ -46,6 +59,8 @@ export interface MiniProgram {
   /** What the user types: a bound input's `input` event with its new value. */
   type(testId: string, value: string): void
   tap(target: string | Element): void
+  /** A switch flipped by the user (its `change` event with `{value}`). */
+  toggle(target: string | Element, value: boolean): void
   longpress(target: Element): void
   /** The next image picker returns this file. */
   nextImage(path: string): void
@@ -101,6 +116,8 @@ export function launchMiniProgram(root: string): MiniProgram {
   const sockets: WebSocket[] = []
   const toasts: string[] = []
   const sheets: ActionSheet[] = []
+  const modals: Modal[] = []
+  const requests: string[] = []
   let image: string | null = null
   let app: Instance | null = null
   const g = globalThis as Record<string, unknown>
@@ -184,11 +201,18 @@ export function launchMiniProgram(root: string): MiniProgram {
     showToast: (o: { title: string } & Callbacks) => (toasts.push(o.title), done(o, {})),
     showActionSheet: (o: { itemList: string[] } & Callbacks) =>
       sheets.push({ items: o.itemList, pick: (label) => done(o, { tapIndex: o.itemList.indexOf(label) }) }),
+    showModal: (o: { title?: string; content?: string } & Callbacks) =>
+      modals.push({ title: o.title ?? '', content: o.content ?? '', answer: (confirm) => done(o, { confirm, cancel: !confirm }) }),
     // Not inside WeChat: no login code, so the app logs in as a guest.
     login: (o: Callbacks) => failed(o, 'login:fail not in WeChat'),
     onNetworkStatusChange: () => {},
     request(o: { url: string; method?: string; data?: unknown; header?: Record<string, string> } & Callbacks) {
       const method = o.method ?? 'GET'
+      requests.push(`${method} ${o.url}`)
+      if (!WX_METHODS.includes(method)) {
+        setTimeout(() => failed(o, `request:fail invalid method ${method}`))
+        return { abort() {}, onHeadersReceived() {}, offHeadersReceived() {} }
+      }
       const body = o.data !== undefined && method !== 'GET' ? JSON.stringify(o.data) : undefined
       fetch(o.url, { method, headers: o.header, body })
         .then(async (res) => done(o, { statusCode: res.status, data: parseJson(await res.text()), header: {} }))
@@ -247,12 +271,15 @@ export function launchMiniProgram(root: string): MiniProgram {
     sockets,
     toasts,
     sheets,
+    modals,
+    requests,
     route: () => top()?.route ?? '',
     find,
     findAll,
     texts: (id) => findAll(id).map((e) => e.textContent ?? ''),
     type: (id, value) => fire(id, 'input', { value, cursor: value.length }),
     tap: (t) => fire(t, 'tap', { x: 0, y: 0 }),
+    toggle: (t, value) => fire(t, 'change', { value }),
     longpress: (t) => fire(t, 'longpress', { x: 0, y: 0 }),
     nextImage: (p) => void (image = p),
     back: () => void (wx.navigateBack as (o: object) => void)({}),

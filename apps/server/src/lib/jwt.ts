@@ -24,8 +24,10 @@ export function verifyToken(secret: string, token: string, now = Date.now()): To
   if (typeof token !== 'string' || token.length > 4096) return null
   const parts = token.split('.')
   if (parts.length !== 3 || parts[0] !== HEADER) return null
-  const expected = createHmac('sha256', secret).update(`${parts[0]}.${parts[1]}`).digest()
-  const given = Buffer.from(parts[2], 'base64url')
+  // The signature text itself must be the canonical base64url of the HMAC: decoding first
+  // would let `sig!!`, padding or spare bits pass as the same token.
+  const expected = Buffer.from(createHmac('sha256', secret).update(`${parts[0]}.${parts[1]}`).digest('base64url'))
+  const given = Buffer.from(parts[2])
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null
   let claims: unknown
   try {

@@ -26,18 +26,26 @@ export class FallbackRateLimiter implements RateLimiter {
     this.kind = inner.kind
   }
 
-  async hit(key: string, limit: number, windowMs: number): Promise<boolean> {
-    if (Date.now() < this.downUntil) return this.local.hit(key, limit, windowMs)
+  hit(key: string, limit: number, windowMs: number): Promise<boolean> {
+    return this.either((l) => l.hit(key, limit, windowMs))
+  }
+
+  peek(key: string): Promise<{ hits: number; resetMs: number }> {
+    return this.either((l) => l.peek(key))
+  }
+
+  private async either<T>(call: (l: RateLimiter) => Promise<T>): Promise<T> {
+    if (Date.now() < this.downUntil) return call(this.local)
     let timer: NodeJS.Timeout | undefined
     try {
       const late = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('rate limiter: Redis did not answer in time')), this.o.timeoutMs ?? 500)
       })
-      return await Promise.race([this.inner.hit(key, limit, windowMs), late])
+      return await Promise.race([call(this.inner), late])
     } catch (err) {
       this.downUntil = Date.now() + (this.o.retryMs ?? 1000)
       this.o.onError?.(err)
-      return this.local.hit(key, limit, windowMs)
+      return call(this.local)
     } finally {
       clearTimeout(timer)
     }

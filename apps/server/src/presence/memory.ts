@@ -60,6 +60,12 @@ export class MemoryRateLimiter implements RateLimiter {
     return true
   }
 
+  async peek(key: string): Promise<{ hits: number; resetMs: number }> {
+    const w = this.windows.get(key)
+    const now = Date.now()
+    return w && w.resetAt > now ? { hits: w.count, resetMs: w.resetAt - now } : { hits: 0, resetMs: 0 }
+  }
+
   async close(): Promise<void> {
     this.windows.clear()
   }

@@ -35,6 +35,14 @@ export class RedisRateLimiter implements RateLimiter {
     return hits <= limit
   }
 
+  async peek(key: string): Promise<{ hits: number; resetMs: number }> {
+    const [hits, ttl] = (await withTimeout(this.run('chatRatePeek', this.prefix + key), this.o.timeoutMs ?? 3000, 'rate limiter')) as [
+      number,
+      number,
+    ]
+    return ttl > 0 ? { hits, resetMs: ttl } : { hits: 0, resetMs: 0 }
+  }
+
   async close(): Promise<void> {
     if (this.o.ownsClient) await closeClient(this.o.redis)
   }

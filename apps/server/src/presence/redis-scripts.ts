@@ -138,6 +138,12 @@ if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1],
 return n
 `
 
+/** KEYS: counter → {hits, ms left in the window} (one round trip, one slot). */
+const RATE_PEEK = `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+return { n, redis.call('PTTL', KEYS[1]) }
+`
+
 const SCRIPTS = {
   chatPresenceAdd: { numberOfKeys: 3, lua: ADD },
   chatPresenceRemove: { numberOfKeys: 3, lua: REMOVE },
@@ -145,6 +151,7 @@ const SCRIPTS = {
   chatPresenceReap: { numberOfKeys: 2, lua: REAP },
   chatPresenceHeartbeat: { numberOfKeys: 1, lua: HEARTBEAT },
   chatRateHit: { numberOfKeys: 1, lua: RATE },
+  chatRatePeek: { numberOfKeys: 1, lua: RATE_PEEK },
 } as const
 
 export type ScriptName = keyof typeof SCRIPTS

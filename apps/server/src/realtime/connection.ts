@@ -27,6 +27,8 @@ export class Connection {
     readonly ip: string,
     private readonly maxBuffered: number,
     private readonly onSlow: (c: Connection) => void,
+    /** Frames that may wait for the store at once (MAX_QUEUED_FRAMES); past it, 4009. */
+    private readonly maxQueued = Number.POSITIVE_INFINITY,
   ) {}
 
   get authenticated(): boolean {
@@ -61,6 +63,7 @@ export class Connection {
   }
 
   private tooSlow(): void {
+    if (this.closed) return
     this.onSlow(this)
     this.close(CloseCode.SlowConsumer, 'client does not read fast enough')
     // Nothing more is queued, so memory stays bounded; the close frame waits behind the
@@ -82,7 +85,22 @@ export class Connection {
     }
   }
 
-  /** Runs tasks strictly one after another. */
+  /**
+   * Queues a client frame's work. A client that sends faster than the store answers (a
+   * stalled database, a flood within the frame rate) would grow this queue without end:
+   * past the bound it is closed with 4009, like a client that does not read. Returns false
+   * then (the frame is dropped).
+   */
+  enqueueFrame(task: () => Promise<void>): boolean {
+    if (this.pending >= this.maxQueued) {
+      this.tooSlow()
+      return false
+    }
+    this.enqueue(task)
+    return true
+  }
+
+  /** Runs tasks strictly one after another (unbounded: the server's own work, e.g. cleanup). */
   enqueue(task: () => Promise<void>): void {
     this.pending++
     this.queue = this.queue.then(task).finally(() => {

@@ -5,6 +5,7 @@ export type Envelope =
   | { o: string; k: 'm'; m: Message }
   | { o: string; k: 'e'; room: string; e: { type: string }; x?: Exclude }
   | { o: string; k: 'kick'; room: string; user: string }
+  | { o: string; k: 'mute'; room: string; user: string; until: number | null }
   | { o: string; k: 'ban'; user: string }
 
 /** Who must not get an event: the requesting connection, or all of a user's. */

@@ -5,6 +5,7 @@ import type { Broker } from '../broker/types'
 import type { Presence } from '../presence/types'
 import type { Store } from '../store/types'
 import type { Connection } from './connection'
+import { PresenceCoalescer } from './presence-coalescer'
 import { PresenceGuard } from './presence-guard'
 import { RoomFeed } from './room-feed'
 import { ThrottledLog } from './throttled-log'
@@ -51,6 +52,7 @@ export class Hub {
   private readonly origin: string
   private readonly warn: ThrottledLog
   private readonly upkeep: Upkeep
+  private readonly presenceFrames = new PresenceCoalescer()
 
   constructor(private readonly d: HubDeps) {
     this.origin = `${d.nodeId}.${randomBytes(4).toString('hex')}`
@@ -89,6 +91,7 @@ export class Hub {
 
   async stop(): Promise<void> {
     this.upkeep.stop()
+    this.presenceFrames.stop()
     for (const feed of this.feeds.values()) feed.close()
   }
 
@@ -196,12 +199,14 @@ export class Hub {
 
   /** An ephemeral room event (typing, read, recalled, presence) to every node. */
   emit(room: string, frame: { type: string; [k: string]: unknown }, exclude: Exclude = {}): void {
-    this.deliverEvent(room, JSON.stringify(frame), exclude)
+    this.deliverEvent(room, frame, exclude)
     this.publish(roomChannel(room), encodeEvent(this.origin, room, frame, exclude))
   }
 
-  /** Kicks and bans reach every node through the control channel. */
-  control(env: { k: 'kick'; room: string; user: string } | { k: 'ban'; user: string }): void {
+  /** Kicks, mutes and bans reach every node through the control channel. */
+  control(
+    env: { k: 'kick'; room: string; user: string } | { k: 'mute'; room: string; user: string; until: number | null } | { k: 'ban'; user: string },
+  ): void {
     const full = { ...env, o: this.origin } as Envelope
     this.onControl(full)
     this.publish(CONTROL_CHANNEL, JSON.stringify(full))
@@ -220,7 +225,7 @@ export class Hub {
     if (!env || env.o === this.origin) return
     if (channel === CONTROL_CHANNEL) return this.onControl(env)
     if (env.k === 'm') this.feeds.get(env.m.room)?.offer(env.m)
-    else if (env.k === 'e') this.deliverEvent(env.room, JSON.stringify(env.e), env.x ?? {})
+    else if (env.k === 'e') this.deliverEvent(env.room, env.e as { type: string; [k: string]: unknown }, env.x ?? {})
   }
 
   private onControl(env: Envelope): void {
@@ -232,12 +237,26 @@ export class Hub {
         conn.sendFrame({ type: 'kicked', room: env.room })
         void this.unsubscribe(conn, env.room)
       }
+    } else if (env.k === 'mute') {
+      // Only to the muted user's connections joined to the room, after what was released before.
+      const frame = JSON.stringify({ type: 'mute', room: env.room, until: env.until })
+      this.feeds.get(env.room)?.flush()
+      for (const conn of this.connsOf(env.user)) if (conn.rooms.has(env.room)) conn.send(frame)
     } else if (env.k === 'ban') {
       for (const conn of this.connsOf(env.user)) conn.close(CloseCode.Banned, 'banned')
     }
   }
 
-  private deliverEvent(room: string, data: string, exclude: Exclude): void {
+  private deliverEvent(room: string, frame: { type: string; [k: string]: unknown }, exclude: Exclude): void {
+    if (!this.feeds.has(room)) return
+    const data = JSON.stringify(frame)
+    const userId = frame.type === 'presence' ? (frame.user as { id?: unknown } | undefined)?.id : undefined
+    // A user's presence changes reach this node's connections at most once a second.
+    if (typeof userId === 'string') this.presenceFrames.offer(room, userId, () => this.writeEvent(room, data, exclude))
+    else this.writeEvent(room, data, exclude)
+  }
+
+  private writeEvent(room: string, data: string, exclude: Exclude): void {
     const feed = this.feeds.get(room)
     if (!feed) return
     // Pushes released before this event go out before it.

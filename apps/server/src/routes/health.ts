@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify'
+import { probeOptions } from '../lib/probe'
 
 const within = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), ms).unref())])
 
-/** /healthz: the process is up. /readyz: its store and Redis answer (else 503). */
+/** /healthz: the process is up. /readyz: its store and Redis answer (else 503). Logged at debug. */
 export default async function health(app: FastifyInstance) {
-  app.get('/healthz', async () => ({ ok: true, node: app.config.nodeId }))
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/healthz', probeOptions(app), async () => ({ ok: true, node: app.config.nodeId }))
+  app.get('/readyz', probeOptions(app), async (_req, reply) => {
     const problems: string[] = []
     await within(app.store.ping(), 2000).catch(() => problems.push('store'))
     if (!app.broker.healthy()) problems.push('redis pub/sub')

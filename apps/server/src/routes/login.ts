@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { fail } from '../lib/errors'
 import { jsonBody } from '../lib/http'
 import { randomId } from '../lib/ids'
+import { enforce } from '../lib/rate-limit'
 import { publicUser } from '../plugins/app/auth'
 import { code2Session } from '../services/wechat'
 
@@ -12,21 +13,30 @@ export function nameField(v: unknown, app: FastifyInstance): string {
   return app.contentFilter.clean(t.value)
 }
 
+/**
+ * An avatar is a path on this deployment: an upload (`/uploads/…`) or a file the client
+ * bundles (`/static/…`). No absolute URLs: every viewer would fetch them, handing their
+ * addresses (and a tracking pixel) to whoever picked the URL.
+ */
 export function avatarField(v: unknown): string | null {
   if (v === undefined || v === null || v === '') return null
-  if (typeof v !== 'string' || v.length > Limits.urlMax || !/^(https?:\/\/\S+|\/uploads\/[A-Za-z0-9._-]+)$/.test(v)) {
-    return fail(ErrorCode.BadRequest, 'avatar must be an http(s) url or an /uploads/ path')
-  }
-  return v
+  const ok =
+    typeof v === 'string' &&
+    v.length <= Limits.urlMax &&
+    (/^\/uploads\/[A-Za-z0-9._-]+$/.test(v) || (/^\/static\/[A-Za-z0-9._~/-]+$/.test(v) && !v.includes('..')))
+  if (!ok) return fail(ErrorCode.BadRequest, 'avatar must be an /uploads/ path of this server or a /static/ path')
+  return v as string
 }
 
 export default async function login(app: FastifyInstance) {
   const { limits } = app.config
-  const limitLogins = async (ip: string) => {
-    if (!(await app.limiter.hit(`login:${ip}`, limits.loginPerMinute, 60_000))) fail(ErrorCode.RateLimited, 'too many logins, try again in a minute')
-  }
+  const limitLogins = (ip: string) => enforce(app, 'login', `login:${ip}`, limits.loginPerMinute, 60_000, 'too many logins, try again in a minute')
 
   app.post('/api/login', async (req) => {
+    if (!app.config.guestLogin) {
+      app.metrics.refusals.inc({ limit: 'guest_login' })
+      return fail(ErrorCode.Forbidden, 'guest login is off on this server; sign in with WeChat')
+    }
     const b = jsonBody(req)
     const name = nameField(b.name, app)
     const avatar = avatarField(b.avatar)

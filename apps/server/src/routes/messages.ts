@@ -2,7 +2,9 @@ import { checkBody, ErrorCode, Limits, isCid, type MessageKind } from '@chat/pro
 import type { FastifyInstance } from 'fastify'
 import { fail } from '../lib/errors'
 import { authed, jsonBody, queryInt } from '../lib/http'
+import { assertDmOpen } from '../services/dm-policy'
 import { sendMessage } from '../services/messages'
+import { fitPage } from '../services/page-cut'
 import { requireMember } from '../services/rooms'
 
 type RoomParams = { Params: { id: string }; Querystring: Record<string, string> }
@@ -17,7 +19,9 @@ export default async function messages(app: FastifyInstance) {
     const after = queryInt(q, 'after', 0)
     if (before !== undefined && after !== undefined) fail(ErrorCode.BadRequest, 'give before or after, not both')
     await requireMember(app.store, req.params.id, req.user.id)
-    return app.store.getMessages(req.params.id, { before, after, limit })
+    const page = await app.store.getMessages(req.params.id, { before, after, limit })
+    // Under 1 MiB of JSON, keeping the messages nearest the cursor (see services/page-cut.ts).
+    return fitPage({}, page, after !== undefined ? 'oldest' : 'newest')
   })
 
   /** The socket's send over HTTP, for bots and integrations: same checks, same dedupe key. */
@@ -26,6 +30,8 @@ export default async function messages(app: FastifyInstance) {
     if (!isCid(b.cid)) fail(ErrorCode.BadRequest, 'cid must be 8–64 characters of [A-Za-z0-9_-]')
     const body = checkBody(b.kind, b.body)
     if (!body.ok) return fail(ErrorCode.BadRequest, body.message)
+    // Before the membership check: a dm that may not open is `forbidden`, existing or not.
+    await assertDmOpen(app.store, req.params.id, req.user.id)
     const { member } = await requireMember(app.store, req.params.id, req.user.id)
     const input = { room: req.params.id, cid: b.cid as string, kind: body.value.kind as MessageKind, body: body.value.body }
     const { message, duplicate } = await sendMessage(app.chatDeps, req.user.id, member, input)

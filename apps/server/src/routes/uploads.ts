@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
 import { ErrorCode, Limits } from '@chat/protocol'
 import multipart from '@fastify/multipart'
-import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
 import { fail } from '../lib/errors'
 import { authed } from '../lib/http'
@@ -10,7 +9,8 @@ import { imageInfo } from '../services/image-info'
 /**
  * POST /api/uploads: one image (JPEG, PNG, GIF, WebP, judged by its bytes), ≤ 5 MiB,
  * named by its content hash so the same file twice is the same URL. Files are served
- * at /uploads/<name> without a token, cached for a year (a name never changes content).
+ * at /uploads/<name> without a token, cached for a year (a name never changes content),
+ * by every node: see plugins/app/uploads.ts for where they live.
  */
 export default async function uploads(app: FastifyInstance) {
   await app.register(multipart, { limits: { fileSize: Limits.uploadBytes, files: 1, fields: 5, parts: 6 } })
@@ -29,15 +29,27 @@ export default async function uploads(app: FastifyInstance) {
     return reply.code(201).send({ url: `/uploads/${name}`, width: info.width, height: info.height })
   })
 
-  const dir = app.uploads.storage.localDir
-  if (dir) {
-    await app.register(fastifyStatic, {
-      root: dir,
-      prefix: '/uploads/',
-      decorateReply: false,
-      immutable: true,
-      maxAge: '365d',
-      setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff'),
-    })
-  }
+  // Every node serves every upload the same way, from disk or from the database. A name
+  // is its content's hash, so the hash is the ETag and the file may be cached for good.
+  app.get<{ Params: { name: string } }>('/uploads/:name', async (req, reply) => {
+    const { name } = req.params
+    const file = await app.uploads.storage.get(name)
+    if (!file) return fail(ErrorCode.NotFound, 'no such upload')
+    const etag = `"${name.slice(0, name.lastIndexOf('.'))}"`
+    reply.header('cache-control', IMMUTABLE).header('etag', etag).header('x-content-type-options', 'nosniff')
+    if (matches(req.headers['if-none-match'], etag)) return reply.code(304).send()
+    reply.header('content-type', file.mime).header('content-length', file.size)
+    return reply.send(file.open())
+  })
+}
+
+const IMMUTABLE = 'public, max-age=31536000, immutable'
+
+/** If-None-Match: a list of (possibly weak) tags, or `*`. */
+function matches(header: string | undefined, etag: string): boolean {
+  if (!header) return false
+  return header.split(',').some((t) => {
+    const tag = t.trim()
+    return tag === '*' || tag === etag || tag === `W/${etag}`
+  })
 }

@@ -21,8 +21,13 @@ export function imageInfo(b: Buffer): ImageInfo | null {
   return null
 }
 
+/** Bounds on what an upload may claim to be: a viewer decodes it, so the size is memory. */
+export const MAX_IMAGE_SIDE = 16_384
+export const MAX_IMAGE_PIXELS = 50_000_000
+
 function sized(type: ImageInfo['type'], mime: string, width: number, height: number): ImageInfo | null {
-  return width > 0 && height > 0 && width <= 100_000 && height <= 100_000 ? { type, mime, width, height } : null
+  const ok = width > 0 && height > 0 && width <= MAX_IMAGE_SIDE && height <= MAX_IMAGE_SIDE && width * height <= MAX_IMAGE_PIXELS
+  return ok ? { type, mime, width, height } : null
 }
 
 function webp(b: Buffer): ImageInfo | null {

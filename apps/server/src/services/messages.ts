@@ -3,6 +3,7 @@ import { fail } from '../lib/errors'
 import type { RateLimiter } from '../presence/types'
 import type { MemberRecord, Store } from '../store/types'
 import type { ContentFilter } from './content-filter'
+import { assertNotBlocked } from './dm-policy'
 import { isModerator } from './rooms'
 
 export interface SendInput {
@@ -39,7 +40,11 @@ export async function sendMessage(d: SendDeps, userId: string, memberOf: MemberR
     if (member.mutedUntil !== null && member.mutedUntil > now) {
       return fail(ErrorCode.Muted, `muted in this room until ${new Date(member.mutedUntil).toISOString()}`)
     }
+    // 全员禁言 (v1.1 §A): every kind, from anyone but the owner and admins.
+    if (member.mutedAll && !isModerator(member)) return fail(ErrorCode.Muted, 'the room is muted: only its hosts can send')
     if (!(await allowed)) return fail(ErrorCode.RateLimited, 'sending too fast, slow down')
+    // v1.1 §H: while the other user of a dm blocks the sender (services/dm-policy.ts).
+    await assertNotBlocked(d.store, input.room, userId)
     body = await checkKind(d, member, input)
     if ('text' in body && d.checkText) await d.checkText(body.text, userId)
   } catch (err) {

@@ -1,20 +1,52 @@
-import { ErrorCode, parseRoomId, type RoomInfo } from '@chat/protocol'
+import { ErrorCode, Limits, parseRoomId, type Role, type RoomInfo } from '@chat/protocol'
 import { AppError, fail } from '../lib/errors'
+import { randomId } from '../lib/ids'
+import { assertDmOpen } from './dm-policy'
 import type { MemberRecord, RoomRecord, Store } from '../store/types'
 
-export const roomInfo = (r: RoomRecord): RoomInfo => ({ id: r.id, title: r.title, kind: r.kind })
+/** v1.1 §A's RoomInfo from a room and its admins (stats: the like/flower messages' totals). */
+export function roomInfo(r: RoomRecord, admins: string[]): RoomInfo {
+  return {
+    id: r.id,
+    title: r.title,
+    kind: r.kind,
+    owner: r.ownerId,
+    admins,
+    access: r.access,
+    mutedAll: r.mutedAll,
+    announcement: r.announcement,
+    stats: { likes: r.likes, flowers: r.flowers },
+  }
+}
+
+/** The room's RoomInfo as stored now, or null when there is no such room. */
+export async function loadRoomInfo(store: Store, roomId: string): Promise<RoomInfo | null> {
+  const [room, admins] = await Promise.all([store.getRoom(roomId), store.listAdmins(roomId)])
+  return room ? roomInfo(room, admins) : null
+}
+
+/** Invite codes: 12 base62 characters (~71 bits), well past the contract's 8. */
+export const newInviteCode = () => randomId('', Math.max(Limits.inviteCodeMin, 12))
 
 /**
  * Opens a room for a user about to join: creates an unknown group room (public, no owner)
  * or dm room, and refuses dm rooms of other people and users kicked for a while.
  */
-export async function openRoom(store: Store, userId: string, roomId: string, now = Date.now()): Promise<RoomRecord> {
+export async function openRoom(
+  store: Store,
+  userId: string,
+  roomId: string,
+  now = Date.now(),
+  /** The word filter for the title a new group room takes from its id (v1.1 §H). */
+  cleanTitle: (title: string) => string = (t) => t,
+): Promise<RoomRecord> {
   const ref = parseRoomId(roomId)
   if (!ref) return fail(ErrorCode.BadRequest, 'malformed room id')
   if (ref.kind === 'dm') {
     if (!ref.users.includes(userId)) return fail(ErrorCode.Forbidden, 'a private chat is only for its two users')
     const other = ref.users[0] === userId ? ref.users[1] : ref.users[0]
     if (!(await store.getUser(other))) return fail(ErrorCode.NotFound, 'no such user')
+    await assertDmOpen(store, roomId, userId)
   }
   const kickedUntil = await store.getKickedUntil(roomId, userId)
   if (kickedUntil !== null && kickedUntil > now) {
@@ -22,12 +54,24 @@ export async function openRoom(store: Store, userId: string, roomId: string, now
   }
   const existing = await store.getRoom(roomId)
   if (existing) return existing
-  const room = await store.ensureRoom({ id: roomId, title: roomId, kind: ref.kind, ownerId: null, ts: now })
+  const room = await store.ensureRoom({ id: roomId, title: ref.kind === 'group' ? cleanTitle(roomId) : roomId, kind: ref.kind, ownerId: null, ts: now })
   if (ref.kind === 'dm') {
     // Both people see a private chat in their room list from the start.
-    for (const u of ref.users) if (u !== userId) await store.addMember(roomId, u, 'member', now)
+    for (const u of ref.users) if (u !== userId) await store.addMember(roomId, u, now)
   }
   return room
+}
+
+/**
+ * §A invite rooms: a user who is not a member (and holds no role there) needs the room's
+ * code. Members, the owner and admins come back without one; a kick ends the membership.
+ */
+export async function checkInvite(store: Store, room: RoomRecord, userId: string, invite: string | undefined): Promise<void> {
+  if (room.access !== 'invite' || room.kind !== 'group') return
+  if (await store.getMember(room.id, userId)) return
+  if ((await store.getRole(room.id, userId)) !== 'member') return
+  if (invite === undefined) return fail(ErrorCode.Forbidden, 'this room is invite-only: join with its invite code')
+  if (room.inviteCode === null || invite !== room.inviteCode) return fail(ErrorCode.Forbidden, 'wrong invite code')
 }
 
 /** The room and the caller's membership, for HTTP calls that need a member. */
@@ -40,7 +84,22 @@ export async function requireMember(store: Store, roomId: string, userId: string
   return { room, member }
 }
 
-export function isModerator(m: MemberRecord | null): boolean {
+/**
+ * The room and the caller's role, for the host's calls: owner (ownerOnly) or owner and
+ * admins, member or not (roles belong to the user); others `forbidden`.
+ */
+export async function requireHost(store: Store, roomId: string, userId: string, ownerOnly = false): Promise<{ room: RoomRecord; role: Role }> {
+  if (!parseRoomId(roomId)) return fail(ErrorCode.BadRequest, 'malformed room id')
+  const room = await store.getRoom(roomId)
+  if (!room) return fail(ErrorCode.NotFound, 'no such room')
+  const role = await store.getRole(roomId, userId)
+  if (ownerOnly ? role !== 'owner' : role === 'member') {
+    return fail(ErrorCode.Forbidden, ownerOnly ? 'only the room owner can do this' : "only the room's owner or admins can do this")
+  }
+  return { room, role }
+}
+
+export function isModerator(m: { role: Role } | null): boolean {
   return m !== null && (m.role === 'owner' || m.role === 'admin')
 }
 

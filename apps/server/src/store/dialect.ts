@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { BatchRow } from './append-batcher'
+import type { AppendEffects } from './append-effects'
 import type { DB, MessagesTable } from './schema'
 import type { NewMessage } from './types'
 
@@ -13,9 +14,9 @@ export interface DialectOps {
    * Takes the room's next seq and inserts the message with it, atomically: either both
    * happen or neither does (so a failed insert leaves no gap). Returns the seq, or null when
    * the room does not exist. A stored (room, sender, cid) makes it throw the driver's
-   * unique violation, with nothing changed.
+   * unique violation, with nothing changed. `fx` is applied to the room in the same step.
    */
-  insertMessage(db: Kysely<DB>, row: Omit<MessagesTable, 'seq'>): Promise<number | null>
+  insertMessage(db: Kysely<DB>, row: Omit<MessagesTable, 'seq'>, fx: AppendEffects): Promise<number | null>
   /**
    * Optional group commit (see append-batcher.ts): appends many rows in one atomic statement,
    * skipping rows whose (room, sender, cid) is stored or whose room or sender is missing.

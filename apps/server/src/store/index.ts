@@ -14,7 +14,7 @@ export interface StoreOptions {
   poolMax?: number
   /** SQLite: how long to wait for another process's write lock (default 5000 ms). */
   busyTimeoutMs?: number
-  /** SQLite: NORMAL (default, survives a process crash) or FULL (fsync per commit). */
+  /** SQLite: FULL (default, fsync per commit: acks survive a power loss) or NORMAL (a process crash only). */
   sqliteSynchronous?: 'NORMAL' | 'FULL'
   /** Errors of idle pooled connections (the server restarted, the network dropped). */
   onPoolError?: (err: Error) => void

@@ -1,10 +1,15 @@
-import type { Message, RoomKind, RoomSummary } from '@chat/protocol'
+import type { Message, QuestionsPage, QuestionState, RoomSummary } from '@chat/protocol'
 import { sql, type Kysely } from 'kysely'
 import { AppendBatcher } from './append-batcher'
+import { adminQueries, type AdminQueries } from './admin-queries'
+import { KyselyBlobs, type BlobStore } from './blobs'
+import { blockQueries, type BlockStore } from './blocks'
 import type { DialectOps } from './dialect'
 import * as members from './members'
 import * as messages from './messages'
 import { runMigrations } from './migrations'
+import { listQuestions } from './questions'
+import * as roles from './roles'
 import { listRooms } from './room-list'
 import { toAudit, toRoom, toUser } from './rows'
 import type { DB } from './schema'
@@ -14,8 +19,10 @@ import {
   type AuditEntry,
   type MemberRecord,
   type NewMessage,
+  type NewRoom,
   type Page,
   type Role,
+  type RoomPatch,
   type RoomRecord,
   type Store,
   type UserRecord,
@@ -23,7 +30,6 @@ import {
 
 const PING_TIMEOUT_MS = 2000
 
-type NewRoom = { id: string; title: string; kind: RoomKind; ownerId: string | null; ts: number }
 
 /**
  * Ids for an `in (…)` list, in chunks padded to a power of two by repeating the last id:
@@ -49,12 +55,18 @@ export class KyselyStore implements Store {
   readonly dialect: 'sqlite' | 'postgres'
   private closed = false
   private readonly batcher: AppendBatcher | null
+  readonly blobs: BlobStore
+  readonly adminQueries: AdminQueries
+  readonly blocks: BlockStore
 
   constructor(
     private readonly db: Kysely<DB>,
     private readonly ops: DialectOps,
   ) {
     this.dialect = ops.name
+    this.blobs = new KyselyBlobs(db, (fn) => this.run(fn))
+    this.adminQueries = adminQueries(db, ops.name, (fn) => this.run(fn))
+    this.blocks = blockQueries(db, (fn) => this.run(fn))
     const { appendBatch, isBatchConflict } = ops
     this.batcher = appendBatch
       ? new AppendBatcher({
@@ -191,7 +203,23 @@ export class KyselyStore implements Store {
   private insertRoom(r: NewRoom) {
     return this.db
       .insertInto('rooms')
-      .values({ id: r.id, title: r.title, kind: r.kind, owner_id: r.ownerId, last_seq: 0, created_at: r.ts })
+      .values({
+        id: r.id,
+        title: r.title,
+        kind: r.kind,
+        owner_id: r.ownerId,
+        last_seq: 0,
+        created_at: r.ts,
+        access: r.access ?? 'open',
+        muted_all: 0,
+        announcement_text: null,
+        announcement_by: null,
+        announcement_ts: null,
+        invite_code: r.inviteCode ?? null,
+        last_text_seq: 0,
+        likes: 0,
+        flowers: 0,
+      })
       .onConflict((oc) => oc.column('id').doNothing())
       .returningAll()
       .executeTakeFirst()
@@ -212,24 +240,42 @@ export class KyselyStore implements Store {
     return this.run(() => listRooms(this.db, userId))
   }
 
+  // ── settings and roles ─────────────────────────────────────────────────────────────
+
+  updateRoom(roomId: string, patch: RoomPatch): Promise<RoomRecord | null> {
+    return this.run(() => roles.updateRoom(this.db, roomId, patch))
+  }
+  ensureInviteCode(roomId: string, code: string): Promise<string | null> {
+    return this.run(() => roles.ensureInviteCode(this.db, roomId, code))
+  }
+  listAdmins(roomId: string): Promise<string[]> {
+    return this.run(() => roles.listAdmins(this.db, roomId))
+  }
+  getRole(roomId: string, userId: string): Promise<Role> {
+    return this.run(() => roles.getRole(this.db, roomId, userId))
+  }
+  setAdmin(roomId: string, userId: string, admin: boolean, ts: number): Promise<boolean> {
+    return this.run(() => roles.setAdmin(this.db, roomId, userId, admin, ts))
+  }
+  setOwner(roomId: string, userId: string, ts: number): Promise<string | null> {
+    return this.run(() => roles.setOwner(this.db, roomId, userId, ts, this.dialect === 'postgres'))
+  }
+
   // ── members ────────────────────────────────────────────────────────────────────────
 
   getMember(roomId: string, userId: string): Promise<MemberRecord | null> {
     return this.run(() => members.getMember(this.db, roomId, userId))
   }
-  addMember(roomId: string, userId: string, role: Role, ts: number): Promise<MemberRecord> {
-    return this.run(() => members.addMember(this.db, roomId, userId, role, ts))
+  addMember(roomId: string, userId: string, ts: number): Promise<MemberRecord> {
+    return this.run(() => members.addMember(this.db, roomId, userId, ts))
   }
   removeMember(roomId: string, userId: string): Promise<void> {
     return this.run(() => members.removeMember(this.db, roomId, userId))
   }
-  setRole(roomId: string, userId: string, role: Role): Promise<void> {
-    return this.run(() => members.updateMember(this.db, roomId, userId, { role }))
-  }
   setMutedUntil(roomId: string, userId: string, until: number | null): Promise<void> {
-    return this.run(() => members.updateMember(this.db, roomId, userId, { muted_until: until }))
+    return this.run(() => members.setMutedUntil(this.db, roomId, userId, until))
   }
-  setReadSeq(roomId: string, userId: string, seq: number): Promise<void> {
+  setReadSeq(roomId: string, userId: string, seq: number): Promise<boolean> {
     return this.run(() => members.setReadSeq(this.db, roomId, userId, seq))
   }
   setKickedUntil(roomId: string, userId: string, until: number | null): Promise<void> {
@@ -256,6 +302,9 @@ export class KyselyStore implements Store {
   }
   recallMessage(room: string, seq: number): Promise<boolean> {
     return this.run(() => messages.recallMessage(this.db, room, seq))
+  }
+  listQuestions(room: string, q: { state: QuestionState; after?: number; limit: number }): Promise<QuestionsPage> {
+    return this.run(() => listQuestions(this.db, room, q))
   }
 
   // ── audit ──────────────────────────────────────────────────────────────────────────

@@ -1,12 +1,21 @@
 import { sql, type Kysely } from 'kysely'
 import { toMember } from './rows'
 import type { DB } from './schema'
-import type { MemberRecord, Role } from './types'
+import type { MemberRecord } from './types'
 
-// Membership, read marks and kick bans.
+// Membership, read marks, mutes and kick bans. Roles and mutes live in tables of their
+// own (room_roles, mutes), so they outlive leave/join; a member read joins them in.
 
 function memberRow(db: Kysely<DB>, roomId: string, userId: string) {
-  return db.selectFrom('members').selectAll().where('room_id', '=', roomId).where('user_id', '=', userId).executeTakeFirst()
+  return db
+    .selectFrom('members as mb')
+    .innerJoin('rooms as r', 'r.id', 'mb.room_id')
+    .leftJoin('room_roles as rr', (j) => j.onRef('rr.room_id', '=', 'mb.room_id').onRef('rr.user_id', '=', 'mb.user_id'))
+    .leftJoin('mutes as mu', (j) => j.onRef('mu.room_id', '=', 'mb.room_id').onRef('mu.user_id', '=', 'mb.user_id'))
+    .select(['mb.room_id', 'mb.user_id', 'mb.read_seq', 'mb.joined_at', 'r.owner_id', 'r.muted_all', 'rr.role as admin_role', 'mu.until'])
+    .where('mb.room_id', '=', roomId)
+    .where('mb.user_id', '=', userId)
+    .executeTakeFirst()
 }
 
 export async function getMember(db: Kysely<DB>, roomId: string, userId: string): Promise<MemberRecord | null> {
@@ -14,72 +23,60 @@ export async function getMember(db: Kysely<DB>, roomId: string, userId: string):
   return r ? toMember(r) : null
 }
 
-export async function addMember(db: Kysely<DB>, roomId: string, userId: string, role: Role, ts: number): Promise<MemberRecord> {
+export async function addMember(db: Kysely<DB>, roomId: string, userId: string, ts: number): Promise<MemberRecord> {
   // One statement reads last_seq and inserts, so the read mark is the seq at join time.
-  const inserted = await db
+  await db
     .insertInto('members')
-    .columns(['room_id', 'user_id', 'role', 'read_seq', 'joined_at'])
+    .columns(['room_id', 'user_id', 'read_seq', 'joined_at'])
     .expression((eb) =>
       eb
         .selectFrom('rooms')
-        .select([
-          eb.val(roomId).as('room_id'),
-          eb.val(userId).as('user_id'),
-          eb.val(role).as('role'),
-          'last_seq',
-          sql<number>`cast(${ts} as bigint)`.as('joined_at'),
-        ])
+        .select([eb.val(roomId).as('room_id'), eb.val(userId).as('user_id'), 'last_seq', sql<number>`cast(${ts} as bigint)`.as('joined_at')])
         .where('id', '=', roomId),
     )
     .onConflict((oc) => oc.columns(['room_id', 'user_id']).doNothing())
-    .returningAll()
-    .executeTakeFirst()
-  if (inserted) return toMember(inserted)
-  const existing = await memberRow(db, roomId, userId)
-  if (!existing) throw new Error(`addMember: room ${JSON.stringify(roomId)} does not exist`)
-  return toMember(existing)
-}
-
-export async function updateMember(
-  db: Kysely<DB>,
-  roomId: string,
-  userId: string,
-  set: { role?: Role; muted_until?: number | null },
-): Promise<void> {
-  await db.updateTable('members').set(set).where('room_id', '=', roomId).where('user_id', '=', userId).execute()
+    .execute()
+  const row = await memberRow(db, roomId, userId)
+  if (!row) throw new Error(`addMember: room ${JSON.stringify(roomId)} does not exist`)
+  return toMember(row)
 }
 
 export async function removeMember(db: Kysely<DB>, roomId: string, userId: string): Promise<void> {
   await db.deleteFrom('members').where('room_id', '=', roomId).where('user_id', '=', userId).execute()
 }
 
-export async function setReadSeq(db: Kysely<DB>, roomId: string, userId: string, seq: number): Promise<void> {
+export async function setReadSeq(db: Kysely<DB>, roomId: string, userId: string, seq: number): Promise<boolean> {
   // Raise only, and never past the room's last seq (a bogus mark would hide later messages).
-  await db
+  // The bound is in the WHERE too, so "a row changed" means "the mark went up".
+  const bound = sql<number>`(select case when last_seq < ${seq} then last_seq else ${seq} end from rooms where id = ${roomId})`
+  const r = await db
     .updateTable('members')
-    .set((eb) => ({
-      read_seq: eb
-        .selectFrom('rooms')
-        .select(sql<number>`case when last_seq < ${seq} then last_seq else ${seq} end`.as('s'))
-        .where('id', '=', roomId),
-    }))
+    .set({ read_seq: bound })
     .where('room_id', '=', roomId)
     .where('user_id', '=', userId)
-    .where('read_seq', '<', seq)
-    .execute()
+    .where('read_seq', '<', bound)
+    .executeTakeFirst()
+  return Number(r.numUpdatedRows) > 0
 }
 
-export async function setKickedUntil(db: Kysely<DB>, roomId: string, userId: string, until: number | null): Promise<void> {
+/** Shared by mutes and kicks: a (room, user) → until row; null deletes it. */
+async function setUntil(db: Kysely<DB>, table: 'mutes' | 'kicks', roomId: string, userId: string, until: number | null): Promise<void> {
   if (until === null) {
-    await db.deleteFrom('kicks').where('room_id', '=', roomId).where('user_id', '=', userId).execute()
+    await db.deleteFrom(table).where('room_id', '=', roomId).where('user_id', '=', userId).execute()
     return
   }
   await db
-    .insertInto('kicks')
+    .insertInto(table)
     .values({ room_id: roomId, user_id: userId, until })
     .onConflict((oc) => oc.columns(['room_id', 'user_id']).doUpdateSet({ until }))
     .execute()
 }
+
+export const setMutedUntil = (db: Kysely<DB>, roomId: string, userId: string, until: number | null) =>
+  setUntil(db, 'mutes', roomId, userId, until)
+
+export const setKickedUntil = (db: Kysely<DB>, roomId: string, userId: string, until: number | null) =>
+  setUntil(db, 'kicks', roomId, userId, until)
 
 export async function getKickedUntil(db: Kysely<DB>, roomId: string, userId: string): Promise<number | null> {
   const r = await db

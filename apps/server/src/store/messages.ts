@@ -1,5 +1,6 @@
 import type { Message } from '@chat/protocol'
 import type { Kysely } from 'kysely'
+import { appendEffects, recallEffects } from './append-effects'
 import type { DialectOps } from './dialect'
 import { MESSAGE_COLUMNS, toMessage, type MessageRow } from './rows'
 import type { DB } from './schema'
@@ -35,16 +36,13 @@ export async function appendMessage(db: Kysely<DB>, ops: DialectOps, m: NewMessa
     return { message: toMessage(m.room, row), duplicate: true }
   }
   let seq: number | null
+  const fx = appendEffects(m.kind, m.body)
   try {
-    seq = await ops.insertMessage(db, {
-      room_id: m.room,
-      sender_id: m.senderId,
-      cid: m.cid,
-      kind: m.kind,
-      body: JSON.stringify(m.body),
-      ts: m.ts,
-      recalled: 0,
-    })
+    seq = await ops.insertMessage(
+      db,
+      { room_id: m.room, sender_id: m.senderId, cid: m.cid, kind: m.kind, body: JSON.stringify(m.body), ts: m.ts, recalled: 0, answer_to: fx.answerTo },
+      fx,
+    )
   } catch (err) {
     if (!ops.isUniqueViolation(err)) throw err
     const original = await findByCid(db, m.room, m.senderId, m.cid)
@@ -92,12 +90,31 @@ export async function getMessages(db: Kysely<DB>, room: string, page: Page): Pro
   return { messages: rows.map((r) => toMessage(room, r)), more }
 }
 
+/**
+ * A like or flower recalled comes off the room's totals in the same transaction; the
+ * `recalled = 0` guard makes a second, racing recall change nothing (Postgres re-checks it
+ * after the first one's row lock).
+ */
 export async function recallMessage(db: Kysely<DB>, room: string, seq: number): Promise<boolean> {
-  const r = await db
-    .updateTable('messages')
-    .set({ recalled: 1, body: '{}' })
-    .where('room_id', '=', room)
-    .where('seq', '=', seq)
-    .executeTakeFirst()
-  return r.numUpdatedRows > 0n
+  return db.transaction().execute(async (tx) => {
+    const old = await tx.selectFrom('messages').select(['kind', 'body', 'recalled']).where('room_id', '=', room).where('seq', '=', seq).executeTakeFirst()
+    if (!old) return false
+    if (old.recalled) return true
+    const r = await tx
+      .updateTable('messages')
+      .set({ recalled: 1, body: '{}' })
+      .where('room_id', '=', room)
+      .where('seq', '=', seq)
+      .where('recalled', '=', 0)
+      .executeTakeFirst()
+    const fx = recallEffects(old.kind, old.body)
+    if (r.numUpdatedRows > 0n && (fx.likes || fx.flowers)) {
+      await tx
+        .updateTable('rooms')
+        .set((eb) => ({ likes: eb('likes', '-', fx.likes), flowers: eb('flowers', '-', fx.flowers) }))
+        .where('id', '=', room)
+        .execute()
+    }
+    return true
+  })
 }

@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely'
 import type { BatchRow } from './append-batcher'
+import { appendEffects } from './append-effects'
 import { someError, type DialectOps } from './dialect'
 import type { DB } from './schema'
 import type { NewMessage } from './types'
@@ -29,14 +30,17 @@ const UNAVAILABLE_MESSAGE =
 export const postgresOps: DialectOps = {
   name: 'postgres',
 
-  async insertMessage(db, row) {
+  async insertMessage(db, row, fx) {
     // One autocommit statement: the UPDATE takes the room's row lock (serialising seqs
     // across nodes) and the INSERT uses its result. A unique violation aborts the whole
     // statement, increment included, so there is no gap — and it costs one round trip.
     const { rows } = await sql<{ seq: number }>`
-      with bump as (update rooms set last_seq = last_seq + 1 where id = ${row.room_id} returning last_seq)
-      insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled)
-      select ${row.room_id}, last_seq, ${row.sender_id}, ${row.cid}, ${row.kind}, ${row.body}, ${row.ts}::bigint, ${row.recalled}::integer
+      with bump as (
+        update rooms set last_seq = last_seq + 1, ${roomEffects(fx.text, fx.likes, fx.flowers)}
+        where id = ${row.room_id} returning last_seq
+      )
+      insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled, answer_to)
+      select ${row.room_id}, last_seq, ${row.sender_id}, ${row.cid}, ${row.kind}, ${row.body}, ${row.ts}::bigint, ${row.recalled}::integer, ${row.answer_to}::bigint
       from bump
       returning seq`.execute(db)
     return rows.length ? rows[0].seq : null
@@ -44,34 +48,44 @@ export const postgresOps: DialectOps = {
 
   async appendBatch(db, rows) {
     if (rows.length === 1) return [await appendRow(db, rows[0])]
+    const fx = rows.map((r) => appendEffects(r.kind, r.body))
     const { rows: out } = await sql<{ seq: number | null; name: string | null; avatar: string | null; user_found: boolean }>`
       with input as (
-        select t.room_id, t.sender_id, t.cid, t.kind, t.body, t.ts, t.ord
+        select t.room_id, t.sender_id, t.cid, t.kind, t.body, t.ts, t.answer_to, t.is_text, t.likes, t.flowers, t.ord
         from unnest(${rows.map((r) => r.room)}::text[], ${rows.map((r) => r.senderId)}::text[], ${rows.map((r) => r.cid)}::text[],
-                    ${rows.map((r) => r.kind)}::text[], ${rows.map((r) => JSON.stringify(r.body))}::text[], ${rows.map((r) => r.ts)}::bigint[])
-             with ordinality as t(room_id, sender_id, cid, kind, body, ts, ord)
+                    ${rows.map((r) => r.kind)}::text[], ${rows.map((r) => JSON.stringify(r.body))}::text[], ${rows.map((r) => r.ts)}::bigint[],
+                    ${fx.map((e) => e.answerTo)}::bigint[], ${fx.map((e) => (e.text ? 1 : 0))}::int[],
+                    ${fx.map((e) => e.likes)}::int[], ${fx.map((e) => e.flowers)}::int[])
+             with ordinality as t(room_id, sender_id, cid, kind, body, ts, answer_to, is_text, likes, flowers, ord)
       ),
       fresh as (
-        select i.* from input i
+        select i.*, row_number() over (partition by i.room_id order by i.ord) as rn from input i
         where exists (select 1 from users u where u.id = i.sender_id)
           and not exists (select 1 from messages m where m.room_id = i.room_id and m.sender_id = i.sender_id and m.cid = i.cid)
       ),
-      counts as (select room_id, count(*)::int as n from fresh group by room_id),
+      -- t: the position (among this batch's rows of the room) of its last non-like message.
+      counts as (
+        select room_id, count(*)::int as n, max(case when is_text = 1 then rn end)::int as t,
+               sum(likes)::int as likes, sum(flowers)::int as flowers
+        from fresh group by room_id
+      ),
       -- Room rows are locked in id order, so two batches (or nodes) cannot deadlock on them.
       locked as materialized (select id from rooms where id in (select room_id from counts) order by id for update),
       bump as (
-        update rooms r set last_seq = r.last_seq + c.n from counts c
+        update rooms r set last_seq = r.last_seq + c.n,
+               last_text_seq = case when c.t is null then r.last_text_seq else r.last_seq + c.t end,
+               likes = r.likes + c.likes, flowers = r.flowers + c.flowers
+        from counts c
         where r.id = c.room_id and r.id in (select id from locked)
-        returning r.id, r.last_seq
+        returning r.id, r.last_seq, c.n
       ),
       numbered as (
-        select f.room_id, f.sender_id, f.cid, f.kind, f.body, f.ts,
-               (b.last_seq - count(*) over (partition by f.room_id) + row_number() over (partition by f.room_id order by f.ord))::int as seq
+        select f.room_id, f.sender_id, f.cid, f.kind, f.body, f.ts, f.answer_to, (b.last_seq - b.n + f.rn)::int as seq
         from fresh f join bump b on b.id = f.room_id
       ),
       ins as (
-        insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled)
-        select room_id, seq, sender_id, cid, kind, body, ts, 0 from numbered
+        insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled, answer_to)
+        select room_id, seq, sender_id, cid, kind, body, ts, 0, answer_to from numbered
         returning room_id, sender_id, cid, seq
       )
       select ins.seq, u.name, u.avatar, (u.id is not null) as user_found
@@ -100,23 +114,37 @@ export const postgresOps: DialectOps = {
  * unnest and window functions, which cost Postgres more than they save for a single row.
  */
 async function appendRow(db: Parameters<NonNullable<DialectOps['appendBatch']>>[0], r: NewMessage): Promise<BatchRow> {
+  const fx = appendEffects(r.kind, r.body)
   const { rows } = await sql<{ seq: number | null; name: string | null; avatar: string | null; user_found: boolean }>`
     with u as (select name, avatar from users where id = ${r.senderId}),
     bump as (
-      update rooms set last_seq = last_seq + 1
+      update rooms set last_seq = last_seq + 1, ${roomEffects(fx.text, fx.likes, fx.flowers)}
       where id = ${r.room} and exists (select 1 from u)
         and not exists (select 1 from messages where room_id = ${r.room} and sender_id = ${r.senderId} and cid = ${r.cid})
       returning last_seq
     ),
     ins as (
-      insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled)
-      select ${r.room}, last_seq, ${r.senderId}, ${r.cid}, ${r.kind}, ${JSON.stringify(r.body)}, ${r.ts}::bigint, 0 from bump
+      insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled, answer_to)
+      select ${r.room}, last_seq, ${r.senderId}, ${r.cid}, ${r.kind}, ${JSON.stringify(r.body)}, ${r.ts}::bigint, 0, ${fx.answerTo}::bigint from bump
       returning seq
     )
     select (select seq from ins) as seq, (select name from u) as name, (select avatar from u) as avatar,
            exists (select 1 from u) as user_found`.execute(db)
   const row = rows[0]
   return { seq: row.seq, name: row.name, avatar: row.avatar, userFound: row.user_found }
+}
+
+/**
+ * The SET items a stored message adds to its room's row besides last_seq (the right-hand
+ * sides read the row as it was, so `last_seq + 1` is the new seq). Literal SQL per case:
+ * a handful of statement texts, each prepared once.
+ */
+function roomEffects(text: boolean, likes: number, flowers: number) {
+  return sql.join([
+    text ? sql`last_text_seq = last_seq + 1` : sql`last_text_seq = last_text_seq`,
+    sql`likes = likes + ${sql.lit(likes)}`,
+    sql`flowers = flowers + ${flowers}::bigint`,
+  ])
 }
 
 const INT8_OID = 20

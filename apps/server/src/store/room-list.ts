@@ -4,16 +4,19 @@ import { MESSAGE_COLUMNS, toMessage, type MessageRow } from './rows'
 import type { DB } from './schema'
 
 /**
- * The contract's GET /api/rooms in one query. The last message is the row at
- * seq = last_seq (seqs have no gaps); unread is a range count on the (room_id, seq) key.
- * Order: newest last message first (ts, then seq), rooms without messages last, among
+ * The contract's GET /api/rooms in one query. Likes and flowers (§B) are neither unread
+ * nor `lastMessage`, but still move a room up: the order reads the row at seq = last_seq
+ * (seqs have no gaps), `lastMessage` the row at seq = last_text_seq (kept at append time),
+ * both primary-key lookups; unread is a range count on the (room_id, seq) key.
+ * Order: newest message first (ts, then seq), rooms without messages last, among
  * those the newest membership first; the room id settles any remaining tie.
  */
 export async function listRooms(db: Kysely<DB>, userId: string): Promise<RoomSummary[]> {
   const rows = await db
     .selectFrom('members as mb')
     .innerJoin('rooms as r', 'r.id', 'mb.room_id')
-    .leftJoin('messages as m', (j) => j.onRef('m.room_id', '=', 'r.id').onRef('m.seq', '=', 'r.last_seq'))
+    .leftJoin('messages as ml', (j) => j.onRef('ml.room_id', '=', 'r.id').onRef('ml.seq', '=', 'r.last_seq'))
+    .leftJoin('messages as m', (j) => j.onRef('m.room_id', '=', 'r.id').onRef('m.seq', '=', 'r.last_text_seq'))
     .leftJoin('users as u', 'u.id', 'm.sender_id')
     .where('mb.user_id', '=', userId)
     .select((eb) => [
@@ -29,11 +32,12 @@ export async function listRooms(db: Kysely<DB>, userId: string): Promise<RoomSum
         .whereRef('x.seq', '>', 'mb.read_seq')
         .where('x.sender_id', '<>', userId)
         .where('x.recalled', '=', 0)
+        .where(sql<boolean>`x.kind not in ('like', 'flower')`)
         .as('unread'),
     ])
-    .orderBy(sql`m.seq is null`)
-    .orderBy('m.ts', 'desc')
-    .orderBy('m.seq', 'desc')
+    .orderBy(sql`ml.seq is null`)
+    .orderBy('ml.ts', 'desc')
+    .orderBy('ml.seq', 'desc')
     .orderBy('mb.joined_at', 'desc')
     .orderBy('r.id')
     .execute()

@@ -1,6 +1,6 @@
-import type { Message, MessageBody, MessageKind, RoomKind } from '@chat/protocol'
+import type { Message, MessageBody, MessageKind, RoomAccess, RoomKind } from '@chat/protocol'
 import type { AuditEntry, MemberRecord, Role, RoomRecord, UserRecord } from './types'
-import type { AuditTable, MembersTable, RoomsTable, UsersTable } from './schema'
+import type { AuditTable, RoomsTable, UsersTable } from './schema'
 
 // Row → record mapping, kept apart so every query returns the contract's shapes the same way.
 
@@ -65,17 +65,42 @@ export function toRoom(r: RoomsTable): RoomRecord {
     ownerId: r.owner_id,
     lastSeq: r.last_seq,
     createdAt: r.created_at,
+    access: r.access === 'invite' ? 'invite' : ('open' as RoomAccess),
+    mutedAll: Number(r.muted_all) === 1,
+    announcement:
+      r.announcement_text === null ? null : { text: r.announcement_text, by: r.announcement_by ?? '', ts: Number(r.announcement_ts ?? 0) },
+    inviteCode: r.invite_code,
+    likes: Number(r.likes),
+    flowers: Number(r.flowers),
   }
 }
 
-export function toMember(r: MembersTable): MemberRecord {
+/** A membership row joined with the room's owner, the user's admin role and mute. */
+export interface MemberRow {
+  room_id: string
+  user_id: string
+  read_seq: number
+  joined_at: number
+  owner_id: string | null
+  muted_all: number
+  admin_role: string | null
+  until: number | null
+}
+
+export function roleOf(userId: string, ownerId: string | null, adminRole: string | null): Role {
+  if (ownerId === userId) return 'owner'
+  return adminRole === 'admin' ? 'admin' : 'member'
+}
+
+export function toMember(r: MemberRow): MemberRecord {
   return {
     roomId: r.room_id,
     userId: r.user_id,
-    role: r.role as Role,
+    role: roleOf(r.user_id, r.owner_id, r.admin_role),
     readSeq: r.read_seq,
-    mutedUntil: r.muted_until,
+    mutedUntil: r.until,
     joinedAt: r.joined_at,
+    mutedAll: Number(r.muted_all) === 1,
   }
 }
 

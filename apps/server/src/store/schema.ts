@@ -19,15 +19,41 @@ export interface RoomsTable {
   owner_id: string | null
   last_seq: number
   created_at: number
+  /** 'open' | 'invite' (0002). */
+  access: string
+  muted_all: number
+  announcement_text: string | null
+  announcement_by: string | null
+  announcement_ts: number | null
+  invite_code: string | null
+  /** Seq of the newest message that is not a like or flower (0: none); kept at append time. */
+  last_text_seq: number
+  /** Non-recalled like messages, and the flowers of non-recalled flower messages. */
+  likes: number
+  flowers: number
 }
 
 export interface MembersTable {
   room_id: string
   user_id: string
-  role: string
   read_seq: number
-  muted_until: number | null
   joined_at: number
+}
+
+/** Roles belong to the user, not to a membership row (0002): they outlive leave/join. */
+export interface RoomRolesTable {
+  room_id: string
+  user_id: string
+  /** 'admin' (the owner is rooms.owner_id). */
+  role: string
+  ts: number
+}
+
+/** Mutes outlive leave/join as kicks do. */
+export interface MutesTable {
+  room_id: string
+  user_id: string
+  until: number
 }
 
 export interface KicksTable {
@@ -46,6 +72,8 @@ export interface MessagesTable {
   body: string
   ts: number
   recalled: number
+  /** An answer's question seq (0002), so questions find their answers by index. */
+  answer_to: number | null
 }
 
 export interface AuditTable {
@@ -62,6 +90,8 @@ export interface DB {
   users: UsersTable
   rooms: RoomsTable
   members: MembersTable
+  room_roles: RoomRolesTable
+  mutes: MutesTable
   kicks: KicksTable
   messages: MessagesTable
   audit: AuditTable

@@ -10,8 +10,9 @@ export interface SqliteOptions {
   /** How long a write waits for another process's lock before failing as unavailable. */
   busyTimeoutMs?: number
   /**
-   * NORMAL (default): in WAL mode a commit survives a crash of the process; only an OS crash
-   * or power loss can drop the last commits. FULL fsyncs every commit (about 10× slower).
+   * FULL (default): every commit is fsynced before it returns, so an acked message survives
+   * a power loss and its seq is never handed out again. NORMAL (WAL) survives a crash of
+   * the process only: a power cut can drop the last commits (SQLITE_SYNCHRONOUS=NORMAL).
    */
   synchronous?: 'NORMAL' | 'FULL'
 }
@@ -23,7 +24,7 @@ const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|NOMEM|PRO
 export const sqliteOps: DialectOps = {
   name: 'sqlite',
 
-  async insertMessage(db, row) {
+  async insertMessage(db, row, fx) {
     // BEGIN IMMEDIATE takes the write lock up front, so a second process on the same file
     // waits (busy_timeout) instead of failing with SQLITE_BUSY_SNAPSHOT halfway through.
     return db.connection().execute(async (c) => {
@@ -31,7 +32,12 @@ export const sqliteOps: DialectOps = {
       try {
         const bumped = await c
           .updateTable('rooms')
-          .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
+          .set((eb) => ({
+            last_seq: eb('last_seq', '+', 1),
+            ...(fx.text ? { last_text_seq: eb('last_seq', '+', 1) } : {}),
+            ...(fx.likes ? { likes: eb('likes', '+', fx.likes) } : {}),
+            ...(fx.flowers ? { flowers: eb('flowers', '+', fx.flowers) } : {}),
+          }))
           .where('id', '=', row.room_id)
           .returning('last_seq')
           .executeTakeFirst()
@@ -88,7 +94,7 @@ export function openSqlite(opts: SqliteOptions): Kysely<DB> {
     mkdirSync(opts.dataDir, { recursive: true })
     raw = new Database(file, { timeout: busy })
     raw.pragma('journal_mode = WAL')
-    raw.pragma(`synchronous = ${opts.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`)
+    raw.pragma(`synchronous = ${opts.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`)
     raw.pragma(`busy_timeout = ${Math.max(0, Math.floor(busy))}`)
     raw.pragma('foreign_keys = ON')
     raw.pragma('temp_store = MEMORY')

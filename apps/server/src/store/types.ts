@@ -1,4 +1,7 @@
-import type { Message, MessageBody, MessageKind, RoomKind, RoomSummary, User } from '@chat/protocol'
+import type { Announcement, Message, MessageBody, MessageKind, QuestionsPage, QuestionState, RoomAccess, RoomKind, RoomSummary, User } from '@chat/protocol'
+import type { AdminQueries } from './admin-queries'
+import type { BlobStore } from './blobs'
+import type { BlockStore } from './blocks'
 
 export type Role = 'owner' | 'admin' | 'member'
 
@@ -15,15 +18,44 @@ export interface RoomRecord {
   ownerId: string | null
   lastSeq: number
   createdAt: number
+  access: RoomAccess
+  mutedAll: boolean
+  announcement: Announcement | null
+  inviteCode: string | null
+  likes: number
+  flowers: number
+}
+
+export interface NewRoom {
+  id: string
+  title: string
+  kind: RoomKind
+  ownerId: string | null
+  ts: number
+  access?: RoomAccess
+  inviteCode?: string | null
+}
+
+/** What PATCH /api/rooms/:id (and the invite calls) may change; absent fields stay. */
+export interface RoomPatch {
+  title?: string
+  access?: RoomAccess
+  mutedAll?: boolean
+  announcement?: Announcement | null
+  inviteCode?: string
 }
 
 export interface MemberRecord {
   roomId: string
   userId: string
+  /** The user's role in the room (kept apart from the membership, read with it). */
   role: Role
   readSeq: number
+  /** The user's mute in the room, possibly already over (kept apart, read with it). */
   mutedUntil: number | null
   joinedAt: number
+  /** The room's 全员禁言 at the time of the read, so a send needs one store read. */
+  mutedAll: boolean
 }
 
 export interface NewMessage {
@@ -74,21 +106,37 @@ export interface Store {
 
   getRoom(id: string): Promise<RoomRecord | null>
   /** Creates the room if it does not exist; returns it either way. */
-  ensureRoom(r: { id: string; title: string; kind: RoomKind; ownerId: string | null; ts: number }): Promise<RoomRecord>
+  ensureRoom(r: NewRoom): Promise<RoomRecord>
   /** Creates a room; returns null when the id is taken. */
-  createRoom(r: { id: string; title: string; kind: RoomKind; ownerId: string | null; ts: number }): Promise<RoomRecord | null>
+  createRoom(r: NewRoom): Promise<RoomRecord | null>
   /** Batch read of last seqs, for the tail check of rooms a node serves. */
   lastSeqs(roomIds: string[]): Promise<Map<string, number>>
 
+  /** Applies the given settings; returns the room after, or null when it does not exist. */
+  updateRoom(roomId: string, patch: RoomPatch): Promise<RoomRecord | null>
+  /** Stores `code` as the room's invite code unless it has one; returns the code it has. */
+  ensureInviteCode(roomId: string, code: string): Promise<string | null>
+  /** The room's admins, in the order they were made admins. */
+  listAdmins(roomId: string): Promise<string[]>
+  /** The user's role in the room, member or not (roles outlive leave/join). */
+  getRole(roomId: string, userId: string): Promise<Role>
+  /** Makes the user an admin (true) or not (false); returns whether anything changed. */
+  setAdmin(roomId: string, userId: string, admin: boolean, ts: number): Promise<boolean>
+  /**
+   * Makes `userId` the owner, atomically: the previous owner (if another user) becomes an
+   * admin, the new one stops being one. Returns the previous owner.
+   */
+  setOwner(roomId: string, userId: string, ts: number): Promise<string | null>
+
   getMember(roomId: string, userId: string): Promise<MemberRecord | null>
-  /** Adds a member with readSeq = room's lastSeq (role as given); no-op if already a member. */
-  addMember(roomId: string, userId: string, role: Role, ts: number): Promise<MemberRecord>
+  /** Adds a member with readSeq = room's lastSeq; no-op if already a member. */
+  addMember(roomId: string, userId: string, ts: number): Promise<MemberRecord>
   removeMember(roomId: string, userId: string): Promise<void>
-  setRole(roomId: string, userId: string, role: Role): Promise<void>
+  /** Mutes outlive leave/join; null lifts the mute. */
   setMutedUntil(roomId: string, userId: string, until: number | null): Promise<void>
-  /** Raises the read mark (never lowers it). */
+  /** Raises the read mark (never lowers it); true when it went up. */
   // A mark past the room's lastSeq is stored as lastSeq (a bogus mark would hide later messages).
-  setReadSeq(roomId: string, userId: string, seq: number): Promise<void>
+  setReadSeq(roomId: string, userId: string, seq: number): Promise<boolean>
   /** Kick bans outlive membership: join is refused until `until`. */
   setKickedUntil(roomId: string, userId: string, until: number | null): Promise<void>
   getKickedUntil(roomId: string, userId: string): Promise<number | null>
@@ -100,12 +148,21 @@ export interface Store {
   getMessage(room: string, seq: number): Promise<Message | null>
   /** Ascending by seq. No before/after → the latest `limit`. */
   getMessages(room: string, page: Page): Promise<{ messages: Message[]; more: boolean }>
-  /** Marks recalled and empties the body; returns false when no such message. */
+  /** Marks recalled and empties the body (and takes a like/flower off the room's totals); false when no such message. */
   recallMessage(room: string, seq: number): Promise<boolean>
+  /** §C: questions ascending by seq, each with the seqs of its answers that are not recalled. */
+  listQuestions(room: string, q: { state: QuestionState; after?: number; limit: number }): Promise<QuestionsPage>
 
   audit(e: AuditEntry): Promise<void>
   /** Newest first; roomId null lists every room's entries and the roomless ones. */
   listAudit(roomId: string | null, limit: number): Promise<AuditEntry[]>
+
+  /** Uploads shared by every node (store/blobs.ts). */
+  readonly blobs: BlobStore
+  /** The operator's read-only views, v1.1 §G (store/admin-queries.ts). */
+  readonly adminQueries: AdminQueries
+  /** v1.1 §H blocks and the dm rule's common-room test (store/blocks.ts). */
+  readonly blocks: BlockStore
 }
 
 export class StoreUnavailableError extends Error {

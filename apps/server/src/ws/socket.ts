@@ -35,7 +35,7 @@ const stateOf = (ws: WebSocket): SocketState => (ws as ChatSocket)[kState]
  * frame sent right after the upgrade is missed; frames then run one at a time.
  */
 export function handleSocket(app: FastifyInstance, socket: WebSocket, req: FastifyRequest): void {
-  const conn = new Connection(randomId('c_', 12), socket, req.ip, app.config.limits.sendBufferBytes, slowCounter(app))
+  const conn = new Connection(randomId('c_', 12), socket, req.ip, app.config.limits.sendBufferBytes, slowCounter(app), app.config.limits.queuedFrames)
   const st: SocketState = { app, conn, helloSeen: false, windowStart: Date.now(), windowFrames: 0, helloTimer: null }
   ;(socket as ChatSocket)[kState] = st
   st.helloTimer = setTimeout(noHello, Limits.helloTimeoutMs, conn)
@@ -114,12 +114,14 @@ function onClose(this: WebSocket): void {
 
 function run({ app, conn }: SocketState, frame: ClientFrame, handler: Handler): void {
   const ctx: HandlerContext = { app, conn, reply: (f) => conn.sendFrame(withId(f, frame.id)) }
-  conn.enqueue(async () => {
+  const queued = conn.enqueueFrame(async () => {
     if (conn.closed) return
     try {
       await handler(ctx, frame)
     } catch (err) {
       const e = toAppError(err)
+      const refusal = (err as { refusal?: string }).refusal
+      if (refusal) app.metrics?.refusals.inc({ limit: refusal })
       if (e.code === ErrorCode.Internal) app.log.error({ err, type: frame.type }, 'frame handler failed')
       if (e.code === ErrorCode.Unavailable) app.metrics?.storeErrors.inc()
       conn.sendFrame(withId({ type: 'error', code: e.code, message: e.message, ...roomOf(frame) }, frame.id as RequestId | undefined))
@@ -127,6 +129,7 @@ function run({ app, conn }: SocketState, frame: ClientFrame, handler: Handler): 
       if (frame.type === 'hello' && !conn.authenticated) conn.close(1013, 'try again later')
     }
   })
+  if (!queued) app.metrics?.refusals.inc({ limit: 'queue' })
 }
 
 /** One slow-consumer callback per app, shared by its sockets. */

@@ -1,5 +1,5 @@
 /**
- * deploy/nginx.conf as the load balancer in front of two nodes (ports substituted, nothing
+ * deploy/nginx-http.conf as the load balancer in front of two nodes (ports substituted, nothing
  * else changed): logins, the WebSocket upgrade, chat across nodes through one address, and
  * a node draining (SIGTERM → 1012) while its clients move to the other one through nginx.
  * Skipped where nginx is not installed (`apt-get install nginx-light`).
@@ -26,20 +26,20 @@ async function freePort(): Promise<number> {
   })
 }
 
-/** deploy/nginx.conf with the test's node ports and listen port; logs and pid in `dir`. */
+/** deploy/nginx-http.conf with the test's node ports and listen port; logs and pid in `dir`. */
 function nginxConfig(ports: number[], listen: number, dir: string): string {
-  const conf = readFileSync(path.join(REPO_ROOT, 'deploy/nginx.conf'), 'utf8')
+  const conf = readFileSync(path.join(REPO_ROOT, 'deploy/nginx-http.conf'), 'utf8')
   const servers = ports.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=10s;`).join('\n')
   const out = conf
     .replace(/^\s*server 127\.0\.0\.1:\d+[^\n]*\n/gm, '')
     .replace(/least_conn;\n/, `least_conn;\n${servers}\n`)
     .replace(/listen 8080;/, `listen 127.0.0.1:${listen};`)
     .replace(/^http \{\n/m, `http {\n  access_log ${dir}/access.log;\n`)
-  if (!out.includes(`listen 127.0.0.1:${listen};`) || !out.includes(servers)) throw new Error('deploy/nginx.conf changed shape')
+  if (!out.includes(`listen 127.0.0.1:${listen};`) || !out.includes(servers)) throw new Error('deploy/nginx-http.conf changed shape')
   return out
 }
 
-describe.skipIf(!nginxBin)('three-tier: clients → nginx (deploy/nginx.conf) → two nodes', () => {
+describe.skipIf(!nginxBin)('three-tier: clients → nginx (deploy/nginx-http.conf) → two nodes', () => {
   let c: TestCluster
   let proc: ChildProcess | null = null
   let dir = ''

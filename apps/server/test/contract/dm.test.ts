@@ -14,7 +14,13 @@ beforeAll(async () => {
   eve = await login(s.url, 'Eve')
   const [x, y] = [alice.user.id, bob.user.id].sort()
   DM = `dm:${x}:${y}`
+  await meet('dm-common', alice, bob)
 })
+
+/** v1.1 §H: a dm opens between members of a common group room (or once it has a message). */
+async function meet(room: string, ...users: Login[]) {
+  for (const u of users) (await joinedClient(s, u.token, room)).close()
+}
 afterAll(async () => {
   await s?.close()
 })
@@ -120,6 +126,7 @@ describe('the dm works for either user whichever joins first', () => {
   it('the second user sees the first one\'s messages on join', async () => {
     const carol = await login(s.url, 'Carol')
     const dave = await login(s.url, 'Dave')
+    await meet('dm-common-2', carol, dave)
     const room = carol.user.id < dave.user.id ? `dm:${carol.user.id}:${dave.user.id}` : `dm:${dave.user.id}:${carol.user.id}`
     const c = await joinedClient(s, carol.token, room)
     await sendText(c, room, 'are you there?')

@@ -20,6 +20,7 @@ const procs = new Set<ChildProcess>()
 const SETTINGS = [
   'PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'NODE_ID', 'WECHAT_APPID', 'WECHAT_SECRET',
   'WECHAT_API_BASE', 'ADMIN_TOKEN', 'SENSITIVE_WORDS_FILE', 'LOG_LEVEL', 'NODE_OPTIONS', 'CLIENT_DIR', 'ALLOWED_ORIGINS',
+  'METRICS_TOKEN',
 ]
 
 function tempDir(): string {
@@ -127,6 +128,8 @@ describe('start-up', () => {
     ['DATABASE_URL', { DATABASE_URL: 'not a url' }],
     ['REDIS_URL', { REDIS_URL: 'http://127.0.0.1:6379' }],
     ['JWT_SECRET', { JWT_SECRET: 'short' }],
+    ['JWT_SECRET', { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/none' }],
+    ['JWT_SECRET', { REDIS_URL: 'redis://127.0.0.1:6379' }],
     ['DATA_DIR', { DATA_DIR: '/dev/null/not-a-dir' }],
     ['HOST', { HOST: '256.1.1.1' }],
     ['SENSITIVE_WORDS_FILE', { SENSITIVE_WORDS_FILE: '/nonexistent/words.txt' }],

@@ -12,6 +12,9 @@ export const ROOMY = {
   SEND_RATE_LIMIT: '100000',
   FRAME_RATE_LIMIT: '100000',
   MAX_CONNS_PER_USER: '50',
+  API_RATE_LIMIT: '100000',
+  UPLOAD_RATE_LIMIT: '100000',
+  ROOM_CREATE_RATE_LIMIT: '100000',
 }
 
 export function startRoomy(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
@@ -26,6 +29,7 @@ export const STATUS: Record<string, number> = {
   not_joined: 403,
   muted: 403,
   not_found: 404,
+  conflict: 409,
   too_large: 413,
   unsupported_media: 415,
   rate_limited: 429,

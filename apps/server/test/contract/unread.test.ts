@@ -1,7 +1,7 @@
 // §3.3: "A new member's read mark starts at the room's lastSeq. `unread` counts others'
 // messages above the user's read mark." Read through GET /api/rooms.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cid, fill, http, joinedClient, login, roomEntry, sendText, startRoomy, type Login, type TestClient, type TestServer } from './support'
+import { barrier, cid, fill, http, joinedClient, login, roomEntry, sendText, startRoomy, type Login, type TestClient, type TestServer } from './support'
 
 let s: TestServer
 let alice: Login, bob: Login
@@ -38,7 +38,7 @@ describe('unread counts', () => {
 
   it("counts others' messages above the mark, over the socket and HTTP", async () => {
     await sendText(a, R, 'four')
-    expect((await http(s.url, 'POST', `/api/rooms/${R}/messages`, { cid: cid(), kind: 'like', body: {} }, alice.token)).status).toBe(200)
+    expect((await http(s.url, 'POST', `/api/rooms/${R}/messages`, { cid: cid(), kind: 'text', body: { text: 'five' } }, alice.token)).status).toBe(200)
     expect(await unread(bob)).toBe(2)
   })
 
@@ -56,8 +56,14 @@ describe('unread counts', () => {
     expect(await unread(bob)).toBe(0)
   })
 
-  it('◆ read never lowers the mark; the push carries the resulting mark', async () => {
-    expect(await bobReads(2)).toMatchObject({ type: 'read', room: R, user: bob.user.id, seq: 6 })
+  it('◆ read never lowers the mark, and a read that does not raise it is pushed to nobody (v1.1 §H)', async () => {
+    const from = a.frames.length
+    const fromB = b.frames.length
+    b.send({ type: 'read', room: R, seq: 2 })
+    b.send({ type: 'read', room: R, seq: 6 })
+    await barrier(b)
+    await barrier(a)
+    expect([...a.frames.slice(from), ...b.frames.slice(fromB)].filter((f) => f.type === 'read')).toEqual([])
     await sendText(a, R, 'seven')
     expect(await unread(bob)).toBe(1)
   })

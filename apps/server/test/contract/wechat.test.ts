@@ -66,9 +66,9 @@ describe('WeChat login', () => {
   })
 
   it('◆ a given name or avatar replaces the stored one; a brand-new user without a name is 微信用户', async () => {
-    const renamed = await wx({ code: 'code-a3', name: '  Alice W  ', avatar: 'https://example.com/a.png' })
-    expect(renamed.body.user).toMatchObject({ name: 'Alice W', avatar: 'https://example.com/a.png' })
-    expect((await wx({ code: 'code-a4' })).body.user).toMatchObject({ name: 'Alice W', avatar: 'https://example.com/a.png' })
+    const renamed = await wx({ code: 'code-a3', name: '  Alice W  ', avatar: '/static/avatars/3.svg' })
+    expect(renamed.body.user).toMatchObject({ name: 'Alice W', avatar: '/static/avatars/3.svg' })
+    expect((await wx({ code: 'code-a4' })).body.user).toMatchObject({ name: 'Alice W', avatar: '/static/avatars/3.svg' })
     openids['code-new'] = 'openid-new'
     expect((await wx({ code: 'code-new' })).body.user.name).toBe('微信用户')
   })
@@ -80,6 +80,8 @@ describe('WeChat login', () => {
     ['a code over 256 characters', { code: 'c'.repeat(257) }],
     ['a blank name', { code: 'code-b', name: '   ' }],
     ['a bad avatar', { code: 'code-b', avatar: 'javascript:alert(1)' }],
+    ['an absolute avatar url (v1.1 §H)', { code: 'code-b', avatar: 'https://example.com/a.png' }],
+    ['a /static/ avatar with .. (v1.1 §H)', { code: 'code-b', avatar: '/static/../uploads/x.png' }],
   ])('refuses %s with 400 bad_request', async (_what, body) => {
     expectError(await wx(body), 'bad_request')
   })

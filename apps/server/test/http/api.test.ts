@@ -12,9 +12,9 @@ afterAll(async () => {
 
 describe('login and me', () => {
   it('creates a guest user per login with a trimmed name', async () => {
-    const r = await http(s.url, 'POST', '/api/login', { name: '  小明  ', avatar: 'https://example.com/a.png' })
+    const r = await http(s.url, 'POST', '/api/login', { name: '  小明  ', avatar: '/static/avatars/3.svg' })
     expect(r.status).toBe(200)
-    expect(r.body.user).toMatchObject({ name: '小明', avatar: 'https://example.com/a.png' })
+    expect(r.body.user).toMatchObject({ name: '小明', avatar: '/static/avatars/3.svg' })
     expect(r.body.user.id).toMatch(/^u_[A-Za-z0-9]+$/)
     const me = await http(s.url, 'GET', '/api/me', undefined, r.body.token)
     expect(me).toMatchObject({ status: 200, body: r.body.user })
@@ -28,6 +28,12 @@ describe('login and me', () => {
     [{ name: 'x'.repeat(33) }, 'a 33-character name'],
     [{ name: 42 }, 'a number'],
     [{ name: 'ok', avatar: 'javascript:alert(1)' }, 'a script avatar'],
+    [{ name: 'ok', avatar: 'https://example.com/a.png' }, 'an absolute avatar url (v1.1 §H)'],
+    [{ name: 'ok', avatar: 'http://127.0.0.1/uploads/a.png' }, 'an absolute url of an upload (v1.1 §H)'],
+    [{ name: 'ok', avatar: '/static/../x.png' }, 'a /static/ path with .. (v1.1 §H)'],
+    [{ name: 'ok', avatar: '/static/a b.svg' }, 'a /static/ path with a space (v1.1 §H)'],
+    [{ name: 'ok', avatar: '/static/a?.svg' }, 'a /static/ path with a query (v1.1 §H)'],
+    [{ name: 'ok', avatar: '/avatars/1.svg' }, 'a path outside /static/ and /uploads/ (v1.1 §H)'],
   ] as Array<[unknown, string]>)('refuses %j (%s) with 400 bad_request', async (body) => {
     const r = await http(s.url, 'POST', '/api/login', body)
     expect(r.status).toBe(400)
@@ -68,7 +74,7 @@ describe('rooms over HTTP', () => {
     const bob = await login(s.url, 'Reader')
     const created = await http(s.url, 'POST', '/api/rooms', { id: 'course-101', title: '高数 101' }, alice.token)
     expect(created).toMatchObject({ status: 201, body: { id: 'course-101', title: '高数 101', kind: 'group' } })
-    expect((await http(s.url, 'POST', '/api/rooms', { id: 'course-101', title: 'again' }, bob.token)).status).toBe(400)
+    expect((await http(s.url, 'POST', '/api/rooms', { id: 'course-101', title: 'again' }, bob.token)).status).toBe(409)
 
     const b = await TestClient.connect(s.wsUrl, bob.token)
     await b.request({ type: 'join', room: 'course-101' })

@@ -183,6 +183,20 @@ export function limiterContract(name: string, harness: () => LimiterHarness): vo
       expect(await a.hit(key, 2, 1000)).toBe(false)
     })
 
+    it('peek reads a window across nodes without counting a hit', async () => {
+      const [a, b] = await nodes(2)
+      const key = `p:${uniq()}`
+      expect(await a.peek(key)).toEqual({ hits: 0, resetMs: 0 })
+      await a.hit(key, 3, 60_000)
+      await b.hit(key, 3, 60_000)
+      const p = await b.peek(key)
+      expect(p.hits).toBe(2)
+      expect(p.resetMs).toBeGreaterThan(50_000)
+      expect(p.resetMs).toBeLessThanOrEqual(60_000)
+      expect((await a.peek(key)).hits).toBe(2)
+      expect(await a.hit(key, 3, 60_000)).toBe(true)
+    })
+
     it('refuses everything with a limit of 0', async () => {
       const [a] = await nodes(1)
       expect(await a.hit(`z:${uniq()}`, 0, 1000)).toBe(false)

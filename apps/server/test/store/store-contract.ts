@@ -118,7 +118,10 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         const o = await user()
         const rid = id('r')
         const made = await store.ensureRoom({ id: rid, title: 'First', kind: 'group', ownerId: o.id, ts: 10 })
-        expect(made).toEqual({ id: rid, title: 'First', kind: 'group', ownerId: o.id, lastSeq: 0, createdAt: 10 })
+        expect(made).toEqual({
+          id: rid, title: 'First', kind: 'group', ownerId: o.id, lastSeq: 0, createdAt: 10,
+          access: 'open', mutedAll: false, announcement: null, inviteCode: null, likes: 0, flowers: 0,
+        })
         const again = await store.ensureRoom({ id: rid, title: 'Second', kind: 'group', ownerId: null, ts: 20 })
         expect(again).toEqual(made)
         expect(await store.getRoom(rid)).toEqual(made)
@@ -163,14 +166,15 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
     describe('members', () => {
       it('a new member starts reading at the last seq; an existing one is returned unchanged', async () => {
         const [a, b] = [await user(), await user()]
-        const r = await room()
-        await store.addMember(r.id, a.id, 'owner', 100)
+        const r = await room(a.id)
+        await store.addMember(r.id, a.id, 100)
         await send(store, r.id, a.id, 'before b joined')
         await send(store, r.id, a.id, 'before b joined, again')
-        const mb = await store.addMember(r.id, b.id, 'member', 200)
-        expect(mb).toEqual({ roomId: r.id, userId: b.id, role: 'member', readSeq: 2, mutedUntil: null, joinedAt: 200 })
+        const mb = await store.addMember(r.id, b.id, 200)
+        expect(mb).toEqual({ roomId: r.id, userId: b.id, role: 'member', readSeq: 2, mutedUntil: null, joinedAt: 200, mutedAll: false })
+        expect((await store.getMember(r.id, a.id))?.role).toBe('owner')
         await send(store, r.id, a.id, 'after')
-        const again = await store.addMember(r.id, b.id, 'admin', 300)
+        const again = await store.addMember(r.id, b.id, 300)
         expect(again).toEqual(mb)
         expect(await store.getMember(r.id, b.id)).toEqual(mb)
         expect((await store.getMember(r.id, a.id))?.readSeq).toBe(0)
@@ -180,32 +184,37 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
       it('refuses members of a missing room or a missing user', async () => {
         const a = await user()
         const r = await room()
-        await expect(store.addMember(id('r'), a.id, 'member', 1)).rejects.toThrow(/room/)
+        await expect(store.addMember(id('r'), a.id, 1)).rejects.toThrow(/room/)
         // Bad calls are programming errors, not an unavailable database.
-        await expect(store.addMember(r.id, id('u'), 'member', 1)).rejects.not.toBeInstanceOf(StoreUnavailableError)
-        await expect(store.addMember(r.id, id('u'), 'member', 1)).rejects.toThrow()
+        await expect(store.addMember(r.id, id('u'), 1)).rejects.not.toBeInstanceOf(StoreUnavailableError)
+        await expect(store.addMember(r.id, id('u'), 1)).rejects.toThrow()
         expect(await store.getMember(r.id, a.id)).toBeNull()
       })
 
-      it('sets roles and mutes, and removes members', async () => {
+      it('sets roles and mutes, and removes members; roles and mutes outlive leave/join', async () => {
         const a = await user()
         const r = await room()
-        await store.addMember(r.id, a.id, 'member', 1)
-        await store.setRole(r.id, a.id, 'admin')
+        await store.addMember(r.id, a.id, 1)
+        expect(await store.setAdmin(r.id, a.id, true, 10)).toBe(true)
+        expect(await store.setAdmin(r.id, a.id, true, 11)).toBe(false)
         await store.setMutedUntil(r.id, a.id, 5000)
         expect(await store.getMember(r.id, a.id)).toMatchObject({ role: 'admin', mutedUntil: 5000 })
-        await store.setMutedUntil(r.id, a.id, null)
-        expect((await store.getMember(r.id, a.id))?.mutedUntil).toBeNull()
         await store.removeMember(r.id, a.id)
         expect(await store.getMember(r.id, a.id)).toBeNull()
-        const back = await store.addMember(r.id, a.id, 'member', 2)
-        expect(back.role).toBe('member')
+        expect(await store.getRole(r.id, a.id)).toBe('admin')
+        const back = await store.addMember(r.id, a.id, 2)
+        expect(back).toMatchObject({ role: 'admin', mutedUntil: 5000 })
+        await store.setMutedUntil(r.id, a.id, null)
+        expect((await store.getMember(r.id, a.id))?.mutedUntil).toBeNull()
+        expect(await store.setAdmin(r.id, a.id, false, 12)).toBe(true)
+        expect(await store.setAdmin(r.id, a.id, false, 13)).toBe(false)
+        expect((await store.getMember(r.id, a.id))?.role).toBe('member')
       })
 
       it('read marks only rise, and never past the last seq', async () => {
         const [a, b] = [await user(), await user()]
         const r = await room()
-        await store.addMember(r.id, a.id, 'member', 1)
+        await store.addMember(r.id, a.id, 1)
         for (let i = 0; i < 5; i++) await send(store, r.id, b.id, `m${i}`)
         await store.setReadSeq(r.id, a.id, 3)
         expect((await store.getMember(r.id, a.id))?.readSeq).toBe(3)
@@ -454,11 +463,11 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
       it('orders by the newest last message, then rooms without messages by newest membership', async () => {
         const [me, other] = [await user('Me'), await user('Other')]
         const [early, late, tieLow, quietOld, quietNew, notMine] = await Promise.all(Array.from({ length: 6 }, () => room()))
-        await store.addMember(quietOld.id, me.id, 'member', 100)
-        await store.addMember(early.id, me.id, 'member', 200)
-        await store.addMember(late.id, me.id, 'member', 300)
-        await store.addMember(tieLow.id, me.id, 'member', 400)
-        await store.addMember(quietNew.id, me.id, 'member', 500)
+        await store.addMember(quietOld.id, me.id, 100)
+        await store.addMember(early.id, me.id, 200)
+        await store.addMember(late.id, me.id, 300)
+        await store.addMember(tieLow.id, me.id, 400)
+        await store.addMember(quietNew.id, me.id, 500)
         await send(store, early.id, other.id, 'early', { ts: 1000 })
         await send(store, late.id, other.id, 'late', { ts: 3000 })
         await send(store, late.id, other.id, 'late 2', { ts: 3000 })
@@ -483,7 +492,7 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         const [me, other] = [await user('Me'), await user('Other')]
         const r = await room()
         await send(store, r.id, other.id, 'before I joined')
-        await store.addMember(r.id, me.id, 'member', 1)
+        await store.addMember(r.id, me.id, 1)
         const unread = async () => (await store.listRooms(me.id))[0].unread
         expect(await unread()).toBe(0)
         await send(store, r.id, other.id, 'o2') // 2
@@ -501,6 +510,156 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         expect(summary.lastMessage).toMatchObject({ seq: 5, body: { text: 'o5' }, from: { id: other.id, name: 'Other' } })
         await store.recallMessage(r.id, 5)
         expect((await store.listRooms(me.id))[0].lastMessage).toMatchObject({ seq: 5, recalled: true, body: {} })
+      })
+    })
+
+    describe('host control (v1.1 §A–§C)', () => {
+      it('settings: a new room is open with no announcement; updateRoom sets and clears; invite codes are kept once set', async () => {
+        const o = await user()
+        const r = await room(o.id)
+        expect(r).toMatchObject({ access: 'open', mutedAll: false, announcement: null, inviteCode: null, likes: 0, flowers: 0 })
+        const after = await store.updateRoom(r.id, { title: 'New', access: 'invite', mutedAll: true, announcement: { text: 'hi', by: o.id, ts: 42 } })
+        expect(after).toMatchObject({ title: 'New', access: 'invite', mutedAll: true, announcement: { text: 'hi', by: o.id, ts: 42 } })
+        expect(await store.getRoom(r.id)).toEqual(after)
+        expect(await store.updateRoom(r.id, { announcement: null, mutedAll: false })).toMatchObject({ title: 'New', announcement: null, mutedAll: false })
+        expect(await store.updateRoom(id('r'), { title: 'x' })).toBeNull()
+        expect(await store.ensureInviteCode(r.id, 'code-one-1')).toBe('code-one-1')
+        expect(await store.ensureInviteCode(r.id, 'code-two-2')).toBe('code-one-1')
+        await store.updateRoom(r.id, { inviteCode: 'code-three' })
+        expect((await store.getRoom(r.id))?.inviteCode).toBe('code-three')
+        const created = await store.createRoom({ id: id('r'), title: 'Inv', kind: 'group', ownerId: o.id, ts: 1, access: 'invite', inviteCode: 'abcdefgh12' })
+        expect(created).toMatchObject({ access: 'invite', inviteCode: 'abcdefgh12' })
+      })
+
+      it('owner transfer: the old owner becomes an admin, the new one stops being one; roles outlive membership', async () => {
+        const [o, a, b] = [await user('O'), await user('A'), await user('B')]
+        const r = await room(o.id)
+        for (const u of [o, a, b]) await store.addMember(r.id, u.id, 1)
+        await store.setAdmin(r.id, b.id, true, 5)
+        await store.setAdmin(r.id, a.id, true, 6)
+        expect(await store.listAdmins(r.id)).toEqual([b.id, a.id])
+        expect(await store.setOwner(r.id, a.id, 7)).toBe(o.id)
+        expect((await store.getRoom(r.id))?.ownerId).toBe(a.id)
+        expect(await store.listAdmins(r.id)).toEqual([b.id, o.id])
+        expect(await store.getRole(r.id, a.id)).toBe('owner')
+        expect(await store.getRole(r.id, o.id)).toBe('admin')
+        expect(await store.getRole(r.id, id('u'))).toBe('member')
+        expect(await store.getRole(id('r'), a.id)).toBe('member')
+        // Again to the same user: nothing changes.
+        expect(await store.setOwner(r.id, a.id, 8)).toBe(a.id)
+        expect(await store.listAdmins(r.id)).toEqual([b.id, o.id])
+        // An ownerless room (made by a join) gets its first owner; nobody becomes admin.
+        const bare = await room()
+        expect(await store.setOwner(bare.id, b.id, 9)).toBeNull()
+        expect(await store.listAdmins(bare.id)).toEqual([])
+        await store.removeMember(r.id, a.id)
+        expect(await store.getRole(r.id, a.id)).toBe('owner')
+        expect((await store.addMember(r.id, a.id, 10)).role).toBe('owner')
+      })
+
+      it('getMember carries the room’s 全员禁言', async () => {
+        const a = await user()
+        const r = await room()
+        await store.addMember(r.id, a.id, 1)
+        await store.updateRoom(r.id, { mutedAll: true })
+        expect((await store.getMember(r.id, a.id))?.mutedAll).toBe(true)
+      })
+
+      it('stats count like and flower messages (flowers by count), minus recalled ones', async () => {
+        const a = await user()
+        const r = await room()
+        await send(store, r.id, a.id, '', { kind: 'like', body: {} }) // 1
+        await send(store, r.id, a.id, '', { kind: 'like', body: {} }) // 2
+        await send(store, r.id, a.id, '', { kind: 'flower', body: { count: 5 } }) // 3
+        await send(store, r.id, a.id, '', { kind: 'flower', body: {} }) // 4
+        await send(store, r.id, a.id, 'text') // 5
+        expect(await store.getRoom(r.id)).toMatchObject({ likes: 2, flowers: 6 })
+        await store.recallMessage(r.id, 1)
+        await store.recallMessage(r.id, 3)
+        await store.recallMessage(r.id, 3)
+        await store.recallMessage(r.id, 5)
+        expect(await store.getRoom(r.id)).toMatchObject({ likes: 1, flowers: 1 })
+      })
+
+      it('listRooms: likes and flowers are not unread nor lastMessage, but move the room up', async () => {
+        const [me, other] = [await user('Me'), await user('Other')]
+        const [r1, r2] = [await room(), await room()]
+        await store.addMember(r1.id, me.id, 1)
+        await store.addMember(r2.id, me.id, 2)
+        await send(store, r1.id, other.id, 'hello', { ts: 1000 }) // r1 seq 1
+        await send(store, r2.id, other.id, 'later', { ts: 2000 })
+        await send(store, r1.id, other.id, '', { kind: 'like', body: {}, ts: 3000 }) // r1 seq 2
+        await send(store, r1.id, other.id, '', { kind: 'flower', body: { count: 3 }, ts: 3001 }) // r1 seq 3
+        const list = await store.listRooms(me.id)
+        expect(list.map((x) => x.id)).toEqual([r1.id, r2.id])
+        expect(list[0]).toMatchObject({ lastSeq: 3, unread: 1, lastMessage: { seq: 1, body: { text: 'hello' } } })
+        // Only likes: no lastMessage, nothing unread.
+        const likes = await room()
+        await store.addMember(likes.id, me.id, 3)
+        await send(store, likes.id, other.id, '', { kind: 'like', body: {}, ts: 5000 })
+        const [top] = await store.listRooms(me.id)
+        expect(top).toMatchObject({ id: likes.id, lastSeq: 1, unread: 0, lastMessage: null })
+      })
+
+      it('many concurrent appends of mixed kinds keep the counters, lastMessage and answers right', async () => {
+        const [a, b] = [await user('A'), await user('B')]
+        const r = await room()
+        await store.addMember(r.id, b.id, 1)
+        const q = await send(store, r.id, a.id, 'question?', { kind: 'question', body: { text: 'question?' } })
+        const kinds = Array.from({ length: 120 }, (_, i) => i % 4)
+        const results = await Promise.all(
+          kinds.map((k, i) =>
+            k === 0
+              ? send(store, r.id, a.id, '', { kind: 'like', body: {} })
+              : k === 1
+                ? send(store, r.id, a.id, '', { kind: 'flower', body: { count: 2 } })
+                : k === 2
+                  ? send(store, r.id, a.id, `t${i}`)
+                  : send(store, r.id, a.id, `ans${i}`, { kind: 'answer', body: { question: q.message.seq, text: `ans${i}` } }),
+          ),
+        )
+        expect(await store.getRoom(r.id)).toMatchObject({ lastSeq: 121, likes: 30, flowers: 60 })
+        const lastText = Math.max(...results.filter((x) => x.message.kind !== 'like' && x.message.kind !== 'flower').map((x) => x.message.seq))
+        expect((await store.listRooms(b.id))[0].lastMessage?.seq).toBe(lastText)
+        expect((await store.listRooms(b.id))[0].unread).toBe(61)
+        const answers = results.filter((x) => x.message.kind === 'answer').map((x) => x.message.seq).sort((x, y) => x - y)
+        const all = await store.listQuestions(r.id, { state: 'all', limit: 10 })
+        expect(all.questions.map((x) => [x.seq, x.answers])).toEqual([[q.message.seq, answers]])
+      })
+
+      it('listQuestions: open ones have no live answer; all lists recalled ones too; pages ascend with more', async () => {
+        const [a, h] = [await user('Asker'), await user('Host')]
+        const r = await room()
+        const ask = (t: string) => send(store, r.id, a.id, t, { kind: 'question', body: { text: t } })
+        const answer = (q: number, t: string) => send(store, r.id, h.id, t, { kind: 'answer', body: { question: q, text: t } })
+        const q1 = (await ask('q1')).message.seq // 1
+        await send(store, r.id, a.id, 'chatter') // 2
+        const q3 = (await ask('q3')).message.seq // 3
+        const q4 = (await ask('q4')).message.seq // 4
+        const q5 = (await ask('q5')).message.seq // 5
+        const a6 = (await answer(q1, 'a1')).message.seq // 6
+        const a7 = (await answer(q3, 'a3')).message.seq // 7
+        const a8 = (await answer(q3, 'a3 again')).message.seq // 8
+        await store.recallMessage(r.id, a7) // q3 still has a8
+        const a9 = (await answer(q4, 'a4')).message.seq // 9
+        await store.recallMessage(r.id, a9) // q4 open again
+        await store.recallMessage(r.id, q5) // recalled: not open
+        const open = await store.listQuestions(r.id, { state: 'open', limit: 30 })
+        expect(open.more).toBe(false)
+        expect(open.questions).toEqual([{ ...(await store.getMessage(r.id, q4))!, answers: [] }])
+        const all = await store.listQuestions(r.id, { state: 'all', limit: 30 })
+        expect(all.questions.map((x) => [x.seq, x.answers, x.recalled ?? false])).toEqual([
+          [q1, [a6], false],
+          [q3, [a8], false],
+          [q4, [], false],
+          [q5, [], true],
+        ])
+        expect(all.questions[3].body).toEqual({})
+        const p1 = await store.listQuestions(r.id, { state: 'all', limit: 2 })
+        expect([p1.questions.map((x) => x.seq), p1.more]).toEqual([[q1, q3], true])
+        const p2 = await store.listQuestions(r.id, { state: 'all', after: q3, limit: 2 })
+        expect([p2.questions.map((x) => x.seq), p2.more]).toEqual([[q4, q5], false])
+        expect(await store.listQuestions(id('r'), { state: 'all', limit: 5 })).toEqual({ questions: [], more: false })
       })
     })
 
@@ -525,8 +684,8 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
       it('a store reopened on the same database keeps everything, and migrate() again is a no-op', async () => {
         const [a, b] = [await user('Alice', id('o')), await user('Bob')]
         const r = await room(a.id)
-        await store.addMember(r.id, a.id, 'owner', 1)
-        await store.addMember(r.id, b.id, 'member', 2)
+        await store.addMember(r.id, a.id, 1)
+        await store.addMember(r.id, b.id, 2)
         await store.setMutedUntil(r.id, b.id, 777)
         await store.setKickedUntil(r.id, a.id, 888)
         const m1 = await send(store, r.id, a.id, 'one')

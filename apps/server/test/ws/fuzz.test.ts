@@ -14,6 +14,11 @@ beforeAll(async () => {
   const friend = await login(s.url, 'Friend')
   dm = [owner.user.id, friend.user.id].sort().join(':').replace(/^/, 'dm:')
   const c = await TestClient.connect(s.wsUrl, owner.token)
+  // A dm opens between members of a common group room (v1.1 §H).
+  const f = await TestClient.connect(s.wsUrl, friend.token)
+  await f.request({ type: 'join', room: 'fuzz-common' })
+  f.close()
+  await c.request({ type: 'join', room: 'fuzz-common' })
   await c.request({ type: 'join', room: dm })
   for (let i = 0; i < 3; i++) await c.request({ type: 'send', room: dm, cid: cid(), kind: 'text', body: { text: `keep ${i}` } })
   c.close()

@@ -14,6 +14,13 @@ export interface Auth {
   authenticate(token: string | undefined): Promise<UserRecord>
   /** Bearer token of an HTTP request → its user. */
   fromRequest(req: FastifyRequest): Promise<UserRecord>
+  /** The user id of a request's valid bearer token, without a store read (null if none). */
+  tokenSubject(req: FastifyRequest): string | null
+}
+
+function bearer(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization
+  return (typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h) : null)?.[1]
 }
 
 declare module 'fastify' {
@@ -58,9 +65,11 @@ export default fp(
         return user
       },
       fromRequest(req) {
-        const h = req.headers.authorization
-        const m = typeof h === 'string' ? /^Bearer\s+(\S+)$/i.exec(h) : null
-        return auth.authenticate(m?.[1])
+        return auth.authenticate(bearer(req))
+      },
+      tokenSubject(req) {
+        const t = bearer(req)
+        return t ? (verifyToken(secret, t)?.sub ?? null) : null
       },
     }
     app.decorate('auth', auth)

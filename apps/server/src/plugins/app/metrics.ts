@@ -1,5 +1,8 @@
+import { ErrorCode } from '@chat/protocol'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { fail } from '../../lib/errors'
+import { bearerIs, probeOptions } from '../../lib/probe'
 
 export interface Metrics {
   registry: Registry
@@ -11,6 +14,8 @@ export interface Metrics {
   redisErrors: Counter
   storeErrors: Counter
   slowConsumers: Counter
+  /** Requests and frames refused by an abuse limit, by limit (see docs/security.md). */
+  refusals: Counter<'limit'>
   sendAck: Histogram
 }
 
@@ -37,6 +42,12 @@ export default fp(
       redisErrors: new Counter({ name: 'chat_redis_errors_total', help: 'Failed Redis calls of presence, rate and connection limits', ...r }),
       storeErrors: new Counter({ name: 'chat_store_errors_total', help: 'Store calls failed because the database was unavailable (requests, gap fills, tail checks)', ...r }),
       slowConsumers: new Counter({ name: 'chat_slow_consumers_total', help: 'Sockets closed with 4009', ...r }),
+      refusals: new Counter({
+        name: 'chat_limit_refusals_total',
+        help: 'Refused by an abuse limit: api, upload, room_create, admin_auth, login, queue, guest_login, dm, block',
+        labelNames: ['limit'] as const,
+        ...r,
+      }),
       sendAck: new Histogram({
         name: 'chat_send_ack_seconds',
         help: 'From a send frame to its ack',
@@ -45,7 +56,13 @@ export default fp(
       }),
     }
     app.decorate('metrics', metrics)
-    app.get('/metrics', async (_req, reply) => {
+    const token = app.config.metricsToken
+    app.get('/metrics', probeOptions(app), async (req, reply) => {
+      // With METRICS_TOKEN set, only a scraper that holds it reads the figures.
+      if (token && !bearerIs(req.headers.authorization, token)) {
+        reply.header('www-authenticate', 'Bearer')
+        return fail(ErrorCode.Unauthorized, 'metrics token required')
+      }
       reply.header('content-type', registry.contentType)
       return registry.metrics()
     })

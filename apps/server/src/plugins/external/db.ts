@@ -11,7 +11,11 @@ declare module 'fastify' {
 /** The durable store: SQLite in DATA_DIR by default, Postgres with DATABASE_URL. */
 export default fp(
   async (app) => {
-    const store = await createStore({ databaseUrl: app.config.databaseUrl ?? undefined, dataDir: app.config.dataDir })
+    const store = await createStore({
+      databaseUrl: app.config.databaseUrl ?? undefined,
+      dataDir: app.config.dataDir,
+      sqliteSynchronous: app.config.sqliteSynchronous,
+    })
     try {
       await store.migrate()
     } catch (err) {

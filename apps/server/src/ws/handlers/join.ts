@@ -1,6 +1,7 @@
 import { ErrorCode, Limits, type JoinFrame } from '@chat/protocol'
 import { fail } from '../../lib/errors'
-import { openRoom, roomInfo } from '../../services/rooms'
+import { checkInvite, openRoom, roomInfo } from '../../services/rooms'
+import { fitPage } from '../../services/page-cut'
 import type { HandlerContext } from '../context'
 
 /** join: membership + subscription; the reply is a snapshot, live pushes follow it. */
@@ -13,8 +14,9 @@ export async function join(ctx: HandlerContext, f: JoinFrame): Promise<void> {
   if (!rejoin && conn.rooms.size >= app.config.limits.roomsPerConn) {
     fail(ErrorCode.RateLimited, `a connection may join at most ${app.config.limits.roomsPerConn} rooms`)
   }
-  const room = await openRoom(store, conn.user.id, f.room)
-  const member = await store.addMember(room.id, conn.user.id, 'member', Date.now())
+  const room = await openRoom(store, conn.user.id, f.room, Date.now(), (t) => app.contentFilter.clean(t))
+  await checkInvite(store, room, conn.user.id, f.invite)
+  const member = await store.addMember(room.id, conn.user.id, Date.now())
   // Subscribe before reading the snapshot, so nothing stored after it can slip by.
   const feed = await hub.hold(room.id)
   let first = false
@@ -24,7 +26,7 @@ export async function join(ctx: HandlerContext, f: JoinFrame): Promise<void> {
     // The head is read before the page: every seq up to it is then in the page (or below
     // `after`, or reachable with `more`). Read after, a message stored in between would sit
     // above the page yet at or below lastSeq — skipped by live pushes, never in the reply.
-    const head = await store.getRoom(room.id)
+    const [head, admins] = await Promise.all([store.getRoom(room.id), store.listAdmins(room.id)])
     const page =
       f.after === undefined
         ? await store.getMessages(room.id, { limit: Limits.joinLatest })
@@ -34,8 +36,19 @@ export async function join(ctx: HandlerContext, f: JoinFrame): Promise<void> {
     // Live pushes start after lastSeq; with `after` and `more`, the client pages the
     // range between with history (its join point is the room's head, not its cursor).
     const lastSeq = Math.max(head?.lastSeq ?? room.lastSeq, page.messages.at(-1)?.seq ?? 0)
-    // `role` is an addition to the contract: the client shows host tools (answers, recall of others) by it.
-    ctx.reply({ type: 'joined', room: roomInfo(room), lastSeq, online, messages: page.messages, more: page.more, role: member.role })
+    // `mutedUntil` is an addition: the client's input bar says until when (null: not muted).
+    const now = Date.now()
+    const mutedUntil = member.mutedUntil !== null && member.mutedUntil > now ? member.mutedUntil : null
+    ctx.reply({
+      type: 'joined',
+      room: roomInfo(head ?? room, admins),
+      lastSeq,
+      online,
+      // Cut to fit 1 MiB (v1.1 §H), keeping the newest (an `after` join: the oldest).
+      ...fitPage({ type: 'joined', room: head ?? room, online, id: f.id }, page, f.after === undefined ? 'newest' : 'oldest'),
+      role: member.role,
+      mutedUntil,
+    })
     hub.attach(conn, feed, lastSeq)
     attached = true
     if (first) hub.emit(room.id, { type: 'presence', room: room.id, user: conn.user, status: 'online' }, { conn: conn.id })

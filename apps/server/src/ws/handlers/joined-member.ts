@@ -14,5 +14,5 @@ export async function joinedMember(ctx: HandlerContext, room: string): Promise<M
   const kickedUntil = await store.getKickedUntil(room, userId)
   if (kickedUntil !== null && kickedUntil > Date.now()) return fail(ErrorCode.NotJoined, 'no longer a member of this room')
   // Left on another tab or device while this one stays joined: this one still counts.
-  return store.addMember(room, userId, 'member', Date.now())
+  return store.addMember(room, userId, Date.now())
 }

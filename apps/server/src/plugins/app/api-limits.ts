@@ -1,0 +1,30 @@
+import fp from 'fastify-plugin'
+import { enforce } from '../../lib/rate-limit'
+
+/**
+ * Per-user budgets for the HTTP API, counted before anything else runs (a refused call
+ * costs one limiter round trip, no body parsing, no store read). Every /api/* call with a
+ * valid user token counts, whatever its outcome; uploads and room creation also count in
+ * budgets of their own. The admin API is the operator's and never counts.
+ * Keyed by user, not address: a class of 500 behind one school NAT shares an address.
+ */
+export default fp(
+  async (app) => {
+    const l = app.config.limits
+    app.addHook('onRequest', async (req) => {
+      const url = req.url
+      if (!url.startsWith('/api/') || url.startsWith('/api/admin/') || url === '/api/admin') return
+      const user = app.auth.tokenSubject(req)
+      if (user === null) return
+      await enforce(app, 'api', `api:${user}`, l.apiPerWindow, l.apiWindowMs, 'too many API calls, slow down')
+      if (req.method !== 'POST') return
+      const route = req.routeOptions.url
+      if (route === '/api/uploads') {
+        await enforce(app, 'upload', `upload:${user}`, l.uploadsPerWindow, l.uploadWindowMs, 'too many uploads, try again later')
+      } else if (route === '/api/rooms') {
+        await enforce(app, 'room_create', `roomc:${user}`, l.roomCreatesPerWindow, l.roomCreateWindowMs, 'too many rooms created, try again later')
+      }
+    })
+  },
+  { name: 'api-limits', dependencies: ['config', 'auth', 'presence', 'metrics'] },
+)
