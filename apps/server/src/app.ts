@@ -15,11 +15,13 @@ import clusterStatsPlugin from './plugins/app/cluster-stats'
 import contentPlugin from './plugins/app/content'
 import hubPlugin from './plugins/app/hub'
 import metricsPlugin from './plugins/app/metrics'
+import noticesPlugin from './plugins/app/notices'
 import presencePlugin from './plugins/app/presence'
 import uploadsPlugin from './plugins/app/uploads'
 import admin from './routes/admin'
 import blocks from './routes/blocks'
 import clientApp from './routes/client'
+import clientConfig from './routes/config'
 import health from './routes/health'
 import login from './routes/login'
 import messages from './routes/messages'
@@ -91,9 +93,11 @@ export async function buildApp(
   await app.register(contentPlugin)
   await app.register(uploadsPlugin)
   await app.register(hubPlugin)
+  await app.register(noticesPlugin)
   await app.register(clusterStatsPlugin)
 
   await app.register(health)
+  await app.register(clientConfig)
   await app.register(login)
   await app.register(rooms)
   await app.register(messages)

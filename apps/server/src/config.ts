@@ -19,6 +19,8 @@ export interface Config {
   nodeId: string
   wechat: { appId: string; secret: string } | null
   wechatApiBase: string
+  /** v1.1 §E: subscribe-message template ids (WECHAT_TEMPLATE_*); an absent one is off. */
+  wechatTemplates: { answer?: string; dm?: string; mention?: string }
   adminToken: string | null
   sensitiveWordsFile: string | null
   sensitiveMode: 'mask' | 'reject'
@@ -62,6 +64,12 @@ export interface Config {
     requestTimeoutMs: number
     /** Frames one connection may have waiting for the store before it is closed (4009). */
     queuedFrames: number
+    /** v1.1 §E: one offline notice per user per room per this interval (60 s). */
+    noticeIntervalMs: number
+    /** Each WeChat call of an offline notice gives up after this long. */
+    wechatTimeoutMs: number
+    /** v1.1 §B: `react` frames per user per second (a bucket of its own, not the send rate). */
+    reactPerSec: number
   }
 }
 
@@ -143,6 +151,18 @@ function isIpOrCidr(a: string): boolean {
   return Number(bits) <= (v === 4 ? 32 : 128)
 }
 
+/** WECHAT_TEMPLATE_ANSWER / _DM / _MENTION: ids as the WeChat console shows them. */
+function wechatTemplates(env: Env): Config['wechatTemplates'] {
+  const out: Config['wechatTemplates'] = {}
+  for (const [kind, name] of [['answer', 'WECHAT_TEMPLATE_ANSWER'], ['dm', 'WECHAT_TEMPLATE_DM'], ['mention', 'WECHAT_TEMPLATE_MENTION']] as const) {
+    const v = str(env, name)
+    if (v === null) continue
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(v)) throw new ConfigError(`${name} is not a template id (expected up to 128 characters of [A-Za-z0-9_-])`)
+    out[kind] = v
+  }
+  return out
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const wechatAppId = str(env, 'WECHAT_APPID')
   const wechatSecret = str(env, 'WECHAT_SECRET')
@@ -190,6 +210,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     nodeId,
     wechat: wechatAppId && wechatSecret ? { appId: wechatAppId, secret: wechatSecret } : null,
     wechatApiBase: (url(env, 'WECHAT_API_BASE', ['http:', 'https:']) ?? 'https://api.weixin.qq.com').replace(/\/+$/, ''),
+    wechatTemplates: wechatTemplates(env),
     adminToken: str(env, 'ADMIN_TOKEN'),
     sensitiveWordsFile: str(env, 'SENSITIVE_WORDS_FILE'),
     sensitiveMode,
@@ -225,6 +246,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       adminFailsPerMinute: int(env, 'ADMIN_AUTH_FAIL_LIMIT', 10, 1, 100_000),
       requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
       queuedFrames: int(env, 'MAX_QUEUED_FRAMES', 500, 10, 100_000),
+      noticeIntervalMs: int(env, 'WECHAT_NOTICE_INTERVAL_MS', 60_000, 1_000, 86_400_000),
+      wechatTimeoutMs: int(env, 'WECHAT_TIMEOUT_MS', 5_000, 100, 60_000),
+      reactPerSec: int(env, 'REACT_RATE_LIMIT', 10, 1, 100_000),
     },
   }
 }

@@ -139,7 +139,7 @@ export const zhCN = {
   mutedAll: '全员禁言中，只有房主和管理员可以发言',
   mutedTapToCheck: '（点此刷新）',
   kickedToast: '你已被移出该聊天室',
-  inviteRequired: '该聊天室仅限邀请，请使用邀请链接加入',
+  inviteRequired: '无法进入：该聊天室需要邀请链接，或你已被移出',
 } as const
 
 export type Strings = { [K in keyof typeof zhCN]: string }

@@ -9,6 +9,8 @@ export interface ConnCounter {
   /** Counts `member` under `key` unless `limit` others already are; false = refused. */
   acquire(key: string, member: string, limit: number): Promise<boolean>
   release(key: string, member: string): Promise<void>
+  /** How many members `key` has now, on every node (offline notices ask this). */
+  count(key: string): Promise<number>
   close(): Promise<void>
 }
 
@@ -22,6 +24,10 @@ export class LocalConnCounter implements ConnCounter {
 
   async release(key: string, member: string): Promise<void> {
     this.drop(key, member)
+  }
+
+  async count(key: string): Promise<number> {
+    return this.held.get(key)?.size ?? 0
   }
 
   async close(): Promise<void> {
@@ -63,7 +69,18 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1
 `
 
-type Scripted = { chatConnAcquire(...a: (string | number)[]): Promise<number>; chatConnRenew(...a: (string | number)[]): Promise<number> }
+// KEYS[1] zset → members whose lease has not ended (Redis clock: node clocks may differ).
+const COUNT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
+`
+
+type Scripted = {
+  chatConnAcquire(...a: (string | number)[]): Promise<number>
+  chatConnRenew(...a: (string | number)[]): Promise<number>
+  chatConnCount(key: string): Promise<number>
+}
 
 export interface RedisConnCounterOptions {
   redis: Redis | Cluster
@@ -96,6 +113,7 @@ export class RedisConnCounter extends LocalConnCounter {
     const r = o.redis as unknown as Partial<Scripted>
     if (!r.chatConnAcquire) o.redis.defineCommand('chatConnAcquire', { numberOfKeys: 1, lua: ACQUIRE })
     if (!r.chatConnRenew) o.redis.defineCommand('chatConnRenew', { numberOfKeys: 1, lua: RENEW })
+    if (!r.chatConnCount) o.redis.defineCommand('chatConnCount', { numberOfKeys: 1, lua: COUNT })
     this.timer = setInterval(() => void this.renew(), Math.ceil(this.leaseMs / 3))
     this.timer.unref()
   }
@@ -119,6 +137,17 @@ export class RedisConnCounter extends LocalConnCounter {
     } catch (err) {
       // Its lease is no longer renewed: it stops counting within leaseMs.
       this.failed(err)
+    }
+  }
+
+  /** While Redis cannot answer: this node's count (a lower bound). */
+  async count(key: string): Promise<number> {
+    if (Date.now() < this.downUntil) return super.count(key)
+    try {
+      return Math.max(await this.timed((this.o.redis as unknown as Scripted).chatConnCount(this.prefix + key)), await super.count(key))
+    } catch (err) {
+      this.failed(err)
+      return super.count(key)
     }
   }
 

@@ -33,6 +33,11 @@ export class ConnLimits {
     return true
   }
 
+  /** Open, signed-in sockets of the user on every node (v1.1 §E: "offline" is 0). */
+  userConnections(userId: string): Promise<number> {
+    return this.counter.count(`u:${userId}`)
+  }
+
   async release(conn: Connection): Promise<void> {
     const e = this.held.get(conn)
     if (!e) return

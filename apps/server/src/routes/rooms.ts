@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { fail } from '../lib/errors'
 import { authed, jsonBody } from '../lib/http'
 import { randomId } from '../lib/ids'
+import { enforce } from '../lib/rate-limit'
 import { publicUser } from '../plugins/app/auth'
 import { loadRoomInfo, newInviteCode, roomInfo } from '../services/rooms'
 import questions from './questions'
@@ -30,6 +31,9 @@ export default async function rooms(app: FastifyInstance) {
     }
     if (b.access !== undefined && b.access !== 'open' && b.access !== 'invite') return fail(ErrorCode.BadRequest, 'access must be "open" or "invite"')
     const access = b.access === 'invite' ? 'invite' : 'open'
+    // v1.1 §H's creation budget counts well-formed attempts (a taken id included), not 400s.
+    const l = app.config.limits
+    await enforce(app, 'room_create', `roomc:${req.user.id}`, l.roomCreatesPerWindow, l.roomCreateWindowMs, 'too many rooms created, try again later')
     const now = Date.now()
     const room = await app.store.createRoom({
       id,

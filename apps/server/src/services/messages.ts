@@ -22,6 +22,11 @@ export interface SendDeps {
   checkText?(text: string, userId: string): Promise<void>
   sensitiveMode: 'mask' | 'reject'
   limits: { sendPerWindow: number; sendWindowMs: number }
+  /**
+   * Told of every newly stored message once the caller has acked it (v1.1 §E offline
+   * notices; set by plugins/app/notices.ts). Never awaited: nothing waits on WeChat.
+   */
+  notify?(message: Message): void
 }
 
 /**
@@ -55,15 +60,26 @@ export async function sendMessage(d: SendDeps, userId: string, memberOf: MemberR
     if (original) return { message: original, duplicate: true }
     throw err
   }
-  return d.store.appendMessage({ room: input.room, senderId: userId, cid: input.cid, kind: input.kind, body, ts: now })
+  const result = await d.store.appendMessage({ room: input.room, senderId: userId, cid: input.cid, kind: input.kind, body, ts: now })
+  const notify = d.notify
+  // setImmediate: the caller writes its ack in this turn (socket) or the next microtasks
+  // (HTTP); notices start only after that, and never hold up the reply.
+  if (notify && !result.duplicate) setImmediate(() => notify(result.message))
+  return result
 }
 
 async function checkKind(d: SendDeps, member: MemberRecord, input: SendInput): Promise<MessageBody> {
   const body = input.body as Record<string, unknown>
   switch (input.kind) {
     case 'text':
-    case 'question':
-      return { text: cleanText(d, body.text as string) }
+    case 'question': {
+      const text = cleanText(d, body.text as string)
+      // §D: only current members, in the order given, no duplicates (checkBody removed
+      // those and refused over 20); none left → no field. One query, only when mentioning.
+      const asked = Array.isArray(body.mentions) ? [...new Set(body.mentions as string[])] : []
+      const mentions = asked.length ? await d.store.membersAmong(input.room, asked) : []
+      return mentions.length ? { text, mentions } : { text }
+    }
     case 'answer': {
       if (!isModerator(member)) return fail(ErrorCode.Forbidden, "only the room's owner or admins answer questions")
       const q = await d.store.getMessage(input.room, body.question as number)

@@ -1,4 +1,5 @@
 import type { MessageBody, MessageKind } from '@chat/protocol'
+import { mentionedIn } from './mentions'
 
 /**
  * What storing one message does to its room besides last_seq, computed once before the
@@ -12,15 +13,18 @@ export interface AppendEffects {
   likes: number
   flowers: number
   answerTo: number | null
+  /** §D: users to index in `mentions` with the message (store/mentions.ts); the sender never. */
+  mentions: string[]
 }
 
-export function appendEffects(kind: MessageKind, body: MessageBody): AppendEffects {
+export function appendEffects(kind: MessageKind, body: MessageBody, senderId?: string): AppendEffects {
   const b = body as { count?: unknown; question?: unknown }
   return {
     text: kind !== 'like' && kind !== 'flower',
     likes: kind === 'like' ? 1 : 0,
     flowers: kind === 'flower' ? (typeof b.count === 'number' ? b.count : 1) : 0,
     answerTo: kind === 'answer' && typeof b.question === 'number' ? b.question : null,
+    mentions: mentionedIn(kind, body, senderId),
   }
 }
 

@@ -6,9 +6,11 @@ import { KyselyBlobs, type BlobStore } from './blobs'
 import { blockQueries, type BlockStore } from './blocks'
 import type { DialectOps } from './dialect'
 import * as members from './members'
+import { membersAmong } from './mentions'
 import * as messages from './messages'
 import { runMigrations } from './migrations'
 import { listQuestions } from './questions'
+import { saveReactionTotals } from './reactions'
 import * as roles from './roles'
 import { listRooms } from './room-list'
 import { toAudit, toRoom, toUser } from './rows'
@@ -225,6 +227,10 @@ export class KyselyStore implements Store {
       .executeTakeFirst()
   }
 
+  saveReactionTotals(roomId: string, likes: number, flowers: number): Promise<void> {
+    return this.run(() => saveReactionTotals(this.db, this.dialect, roomId, likes, flowers))
+  }
+
   lastSeqs(roomIds: string[]): Promise<Map<string, number>> {
     return this.run(async () => {
       const out = new Map<string, number>()
@@ -238,6 +244,10 @@ export class KyselyStore implements Store {
 
   listRooms(userId: string): Promise<RoomSummary[]> {
     return this.run(() => listRooms(this.db, userId))
+  }
+
+  membersAmong(roomId: string, userIds: string[]): Promise<string[]> {
+    return this.run(() => membersAmong(this.db, roomId, userIds))
   }
 
   // ── settings and roles ─────────────────────────────────────────────────────────────

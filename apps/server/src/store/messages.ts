@@ -2,6 +2,7 @@ import type { Message } from '@chat/protocol'
 import type { Kysely } from 'kysely'
 import { appendEffects, recallEffects } from './append-effects'
 import type { DialectOps } from './dialect'
+import { deleteMentions } from './mentions'
 import { MESSAGE_COLUMNS, toMessage, type MessageRow } from './rows'
 import type { DB } from './schema'
 import type { AppendResult, NewMessage, Page } from './types'
@@ -36,7 +37,7 @@ export async function appendMessage(db: Kysely<DB>, ops: DialectOps, m: NewMessa
     return { message: toMessage(m.room, row), duplicate: true }
   }
   let seq: number | null
-  const fx = appendEffects(m.kind, m.body)
+  const fx = appendEffects(m.kind, m.body, m.senderId)
   try {
     seq = await ops.insertMessage(
       db,
@@ -107,6 +108,7 @@ export async function recallMessage(db: Kysely<DB>, room: string, seq: number): 
       .where('seq', '=', seq)
       .where('recalled', '=', 0)
       .executeTakeFirst()
+    if (r.numUpdatedRows > 0n) await deleteMentions(tx, room, seq, old.kind, old.body)
     const fx = recallEffects(old.kind, old.body)
     if (r.numUpdatedRows > 0n && (fx.likes || fx.flowers)) {
       await tx

@@ -1,6 +1,8 @@
 import { Kysely, Migrator, sql, type Migration, type MigrationProvider } from 'kysely'
 import { createBlobTables } from './blobs'
 import { createBlocksTable } from './blocks'
+import { addReactionColumns } from './reactions'
+import { createMentionsTable } from './mentions'
 import { MESSAGE_CID_CONSTRAINT } from './schema'
 
 type Dialect = 'sqlite' | 'postgres'
@@ -90,6 +92,8 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0002-host-control': { up: (db: Kysely<any>) => hostControl(db, dialect) },
     '0003-blocks': { up: (db: Kysely<any>) => createBlocksTable(db) },
     '0004-uploads': { up: (db: Kysely<any>) => createBlobTables(db, dialect) },
+    '0005-reactions': { up: (db: Kysely<any>) => addReactionColumns(db) },
+    '0006-mentions': { up: (db: Kysely<any>) => createMentionsTable(db) },
   }
 }
 

@@ -34,29 +34,34 @@ export const postgresOps: DialectOps = {
     // One autocommit statement: the UPDATE takes the room's row lock (serialising seqs
     // across nodes) and the INSERT uses its result. A unique violation aborts the whole
     // statement, increment included, so there is no gap — and it costs one round trip.
+    // §D: a message with mentions indexes them in the same statement.
     const { rows } = await sql<{ seq: number }>`
       with bump as (
         update rooms set last_seq = last_seq + 1, ${roomEffects(fx.text, fx.likes, fx.flowers)}
         where id = ${row.room_id} returning last_seq
-      )
-      insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled, answer_to)
-      select ${row.room_id}, last_seq, ${row.sender_id}, ${row.cid}, ${row.kind}, ${row.body}, ${row.ts}::bigint, ${row.recalled}::integer, ${row.answer_to}::bigint
-      from bump
-      returning seq`.execute(db)
+      ),
+      ins as (
+        insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled, answer_to)
+        select ${row.room_id}, last_seq, ${row.sender_id}, ${row.cid}, ${row.kind}, ${row.body}, ${row.ts}::bigint, ${row.recalled}::integer, ${row.answer_to}::bigint
+        from bump
+        returning seq
+      )${mentionsCte(row.room_id, fx.mentions)}
+      select seq from ins`.execute(db)
     return rows.length ? rows[0].seq : null
   },
 
   async appendBatch(db, rows) {
     if (rows.length === 1) return [await appendRow(db, rows[0])]
-    const fx = rows.map((r) => appendEffects(r.kind, r.body))
+    const fx = rows.map((r) => appendEffects(r.kind, r.body, r.senderId))
     const { rows: out } = await sql<{ seq: number | null; name: string | null; avatar: string | null; user_found: boolean }>`
       with input as (
-        select t.room_id, t.sender_id, t.cid, t.kind, t.body, t.ts, t.answer_to, t.is_text, t.likes, t.flowers, t.ord
+        select t.room_id, t.sender_id, t.cid, t.kind, t.body, t.ts, t.answer_to, t.is_text, t.likes, t.flowers, t.mentions, t.ord
         from unnest(${rows.map((r) => r.room)}::text[], ${rows.map((r) => r.senderId)}::text[], ${rows.map((r) => r.cid)}::text[],
                     ${rows.map((r) => r.kind)}::text[], ${rows.map((r) => JSON.stringify(r.body))}::text[], ${rows.map((r) => r.ts)}::bigint[],
                     ${fx.map((e) => e.answerTo)}::bigint[], ${fx.map((e) => (e.text ? 1 : 0))}::int[],
-                    ${fx.map((e) => e.likes)}::int[], ${fx.map((e) => e.flowers)}::int[])
-             with ordinality as t(room_id, sender_id, cid, kind, body, ts, answer_to, is_text, likes, flowers, ord)
+                    ${fx.map((e) => e.likes)}::int[], ${fx.map((e) => e.flowers)}::int[],
+                    ${fx.map((e) => (e.mentions.length ? JSON.stringify(e.mentions) : null))}::text[])
+             with ordinality as t(room_id, sender_id, cid, kind, body, ts, answer_to, is_text, likes, flowers, mentions, ord)
       ),
       fresh as (
         select i.*, row_number() over (partition by i.room_id order by i.ord) as rn from input i
@@ -80,13 +85,20 @@ export const postgresOps: DialectOps = {
         returning r.id, r.last_seq, c.n
       ),
       numbered as (
-        select f.room_id, f.sender_id, f.cid, f.kind, f.body, f.ts, f.answer_to, (b.last_seq - b.n + f.rn)::int as seq
+        select f.room_id, f.sender_id, f.cid, f.kind, f.body, f.ts, f.answer_to, f.mentions, (b.last_seq - b.n + f.rn)::int as seq
         from fresh f join bump b on b.id = f.room_id
       ),
       ins as (
         insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled, answer_to)
         select room_id, seq, sender_id, cid, kind, body, ts, 0, answer_to from numbered
         returning room_id, sender_id, cid, seq
+      ),
+      -- §D: only rows stored by this statement (fresh skips stored cids, so a retry adds none).
+      men as (
+        insert into mentions (room_id, user_id, seq)
+        select n.room_id, j.id, n.seq from numbered n cross join lateral json_array_elements_text(n.mentions::json) as j(id)
+        where n.mentions is not null
+        on conflict do nothing
       )
       select ins.seq, u.name, u.avatar, (u.id is not null) as user_found
       from input i
@@ -114,7 +126,7 @@ export const postgresOps: DialectOps = {
  * unnest and window functions, which cost Postgres more than they save for a single row.
  */
 async function appendRow(db: Parameters<NonNullable<DialectOps['appendBatch']>>[0], r: NewMessage): Promise<BatchRow> {
-  const fx = appendEffects(r.kind, r.body)
+  const fx = appendEffects(r.kind, r.body, r.senderId)
   const { rows } = await sql<{ seq: number | null; name: string | null; avatar: string | null; user_found: boolean }>`
     with u as (select name, avatar from users where id = ${r.senderId}),
     bump as (
@@ -127,7 +139,7 @@ async function appendRow(db: Parameters<NonNullable<DialectOps['appendBatch']>>[
       insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled, answer_to)
       select ${r.room}, last_seq, ${r.senderId}, ${r.cid}, ${r.kind}, ${JSON.stringify(r.body)}, ${r.ts}::bigint, 0, ${fx.answerTo}::bigint from bump
       returning seq
-    )
+    )${mentionsCte(r.room, fx.mentions)}
     select (select seq from ins) as seq, (select name from u) as name, (select avatar from u) as avatar,
            exists (select 1 from u) as user_found`.execute(db)
   const row = rows[0]
@@ -145,6 +157,21 @@ function roomEffects(text: boolean, likes: number, flowers: number) {
     sql`likes = likes + ${sql.lit(likes)}`,
     sql`flowers = flowers + ${flowers}::bigint`,
   ])
+}
+
+/**
+ * §D: `, men as (insert into mentions …)` for the statement's `ins` CTE (which returns the
+ * stored seq, or no row for a duplicate), or nothing when the message mentions nobody —
+ * so messages without mentions keep their statement text.
+ */
+function mentionsCte(room: string, userIds: string[]) {
+  if (userIds.length === 0) return sql``
+  return sql`,
+      men as (
+        insert into mentions (room_id, user_id, seq)
+        select ${room}, u.id, ins.seq from ins cross join unnest(${userIds}::text[]) as u(id)
+        on conflict do nothing
+      )`
 }
 
 const INT8_OID = 20

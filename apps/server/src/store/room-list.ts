@@ -1,5 +1,6 @@
 import type { RoomKind, RoomSummary } from '@chat/protocol'
 import { sql, type Kysely } from 'kysely'
+import { mentionedSql } from './mentions'
 import { MESSAGE_COLUMNS, toMessage, type MessageRow } from './rows'
 import type { DB } from './schema'
 
@@ -7,7 +8,8 @@ import type { DB } from './schema'
  * The contract's GET /api/rooms in one query. Likes and flowers (§B) are neither unread
  * nor `lastMessage`, but still move a room up: the order reads the row at seq = last_seq
  * (seqs have no gaps), `lastMessage` the row at seq = last_text_seq (kept at append time),
- * both primary-key lookups; unread is a range count on the (room_id, seq) key.
+ * both primary-key lookups; unread is a range count on the (room_id, seq) key; `mentioned`
+ * (§D) a probe of the mentions table's (room_id, user_id, seq) key.
  * Order: newest message first (ts, then seq), rooms without messages last, among
  * those the newest membership first; the room id settles any remaining tie.
  */
@@ -34,6 +36,7 @@ export async function listRooms(db: Kysely<DB>, userId: string): Promise<RoomSum
         .where('x.recalled', '=', 0)
         .where(sql<boolean>`x.kind not in ('like', 'flower')`)
         .as('unread'),
+      mentionedSql(userId).as('mentioned'),
     ])
     .orderBy(sql`ml.seq is null`)
     .orderBy('ml.ts', 'desc')
@@ -48,5 +51,6 @@ export async function listRooms(db: Kysely<DB>, userId: string): Promise<RoomSum
     lastSeq: r.last_seq,
     unread: Number(r.unread ?? 0),
     lastMessage: r.seq === null ? null : toMessage(r.id, r as MessageRow),
+    mentioned: Number(r.mentioned) === 1,
   }))
 }

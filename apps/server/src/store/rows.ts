@@ -72,6 +72,8 @@ export function toRoom(r: RoomsTable): RoomRecord {
     inviteCode: r.invite_code,
     likes: Number(r.likes),
     flowers: Number(r.flowers),
+    reactionLikes: Number(r.reaction_likes ?? 0),
+    reactionFlowers: Number(r.reaction_flowers ?? 0),
   }
 }
 

@@ -31,6 +31,9 @@ export interface RoomsTable {
   /** Non-recalled like messages, and the flowers of non-recalled flower messages. */
   likes: number
   flowers: number
+  /** v1.1 §B reaction totals (0005), persisted at most once a second (store/reactions.ts). */
+  reaction_likes: Generated<number>
+  reaction_flowers: Generated<number>
 }
 
 export interface MembersTable {

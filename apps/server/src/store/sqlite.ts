@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely'
 import { someError, type DialectOps } from './dialect'
+import { insertMentions } from './mentions'
 import type { DB } from './schema'
 
 export interface SqliteOptions {
@@ -42,6 +43,7 @@ export const sqliteOps: DialectOps = {
           .returning('last_seq')
           .executeTakeFirst()
         if (bumped) await c.insertInto('messages').values({ ...row, seq: bumped.last_seq }).execute()
+        if (bumped) await insertMentions(c, row.room_id, bumped.last_seq, fx.mentions)
         await sql`commit`.execute(c)
         return bumped ? bumped.last_seq : null
       } catch (err) {

@@ -24,6 +24,9 @@ export interface RoomRecord {
   inviteCode: string | null
   likes: number
   flowers: number
+  /** v1.1 §B reactions as last persisted (the live totals may be up to a second ahead). */
+  reactionLikes: number
+  reactionFlowers: number
 }
 
 export interface NewRoom {
@@ -109,6 +112,8 @@ export interface Store {
   ensureRoom(r: NewRoom): Promise<RoomRecord>
   /** Creates a room; returns null when the id is taken. */
   createRoom(r: NewRoom): Promise<RoomRecord | null>
+  /** v1.1 §B: persists a room's reaction totals; never lowers a stored counter. */
+  saveReactionTotals(roomId: string, likes: number, flowers: number): Promise<void>
   /** Batch read of last seqs, for the tail check of rooms a node serves. */
   lastSeqs(roomIds: string[]): Promise<Map<string, number>>
 
@@ -142,6 +147,8 @@ export interface Store {
   getKickedUntil(roomId: string, userId: string): Promise<number | null>
   /** The contract's GET /api/rooms, ordered as it says. */
   listRooms(userId: string): Promise<RoomSummary[]>
+  /** §D: which of `userIds` are current members of the room, in the given order (one query). */
+  membersAmong(roomId: string, userIds: string[]): Promise<string[]>
 
   appendMessage(m: NewMessage): Promise<AppendResult>
   findByCid(room: string, senderId: string, cid: string): Promise<Message | null>

@@ -4,8 +4,8 @@ import { enforce } from '../../lib/rate-limit'
 /**
  * Per-user budgets for the HTTP API, counted before anything else runs (a refused call
  * costs one limiter round trip, no body parsing, no store read). Every /api/* call with a
- * valid user token counts, whatever its outcome; uploads and room creation also count in
- * budgets of their own. The admin API is the operator's and never counts.
+ * valid user token counts, whatever its outcome; uploads also count in a budget of their
+ * own (room creation: routes/rooms). The admin API is the operator's and never counts.
  * Keyed by user, not address: a class of 500 behind one school NAT shares an address.
  */
 export default fp(
@@ -17,12 +17,10 @@ export default fp(
       const user = app.auth.tokenSubject(req)
       if (user === null) return
       await enforce(app, 'api', `api:${user}`, l.apiPerWindow, l.apiWindowMs, 'too many API calls, slow down')
-      if (req.method !== 'POST') return
-      const route = req.routeOptions.url
-      if (route === '/api/uploads') {
+      // Room creation has its budget too, counted in routes/rooms once the body is valid
+      // (a 400 creates nothing, so it does not use up one of the 10 a minute).
+      if (req.method === 'POST' && req.routeOptions.url === '/api/uploads') {
         await enforce(app, 'upload', `upload:${user}`, l.uploadsPerWindow, l.uploadWindowMs, 'too many uploads, try again later')
-      } else if (route === '/api/rooms') {
-        await enforce(app, 'room_create', `roomc:${user}`, l.roomCreatesPerWindow, l.roomCreateWindowMs, 'too many rooms created, try again later')
       }
     })
   },

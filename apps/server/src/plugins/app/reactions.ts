@@ -1,0 +1,56 @@
+import fp from 'fastify-plugin'
+import { ThrottledLog } from '../../realtime/throttled-log'
+import { MemoryTotals, type ReactionTotals } from '../../realtime/reaction-totals'
+import { RedisTotals } from '../../realtime/reaction-totals-redis'
+import { Reactions } from '../../realtime/reactions'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** v1.1 §B: counts `react` taps and sends each room's `reactions` frames. */
+    reactions: Reactions
+  }
+}
+
+/** How often a node merges its counted taps: what a kill -9 may lose. */
+export const REACT_FLUSH_MS = 500
+/**
+ * One frame per room per slot across the cluster. A little over a second, so that two frames
+ * sent a slot apart never arrive less than a second apart however the network jitters.
+ */
+export const REACT_SLOT_MS = 1050
+
+/**
+ * Reactions: totals in Redis with REDIS_URL (shared by every node), else in this process;
+ * persisted to the store. Registered after the hub: its onClose runs before the hub's, the
+ * broker's and the store's (LIFO), after every socket's in-flight frames have finished
+ * (preClose), so the last taps are merged, announced and persisted.
+ */
+export default fp(
+  async (app) => {
+    const memory = app.redis ? null : new MemoryTotals(REACT_SLOT_MS)
+    const totals: ReactionTotals = app.redis ? new RedisTotals({ redis: app.redis, slotMs: REACT_SLOT_MS }) : memory!
+    const log = new ThrottledLog(app.log)
+    const reactions = new Reactions({
+      store: app.store,
+      totals,
+      emit: (room, frame) => app.hub.emit(room, frame),
+      warn: (what, err, room) => log.warn(what, { err: String(err), room }, `${what} failed; retried`),
+      flushMs: REACT_FLUSH_MS,
+    })
+    // Like/flower messages change RoomInfo.stats too: their sender is named in the next frame.
+    app.hub.onStored = (m) => {
+      if (m.kind === 'like' || m.kind === 'flower') reactions.touch(m.room, m.from)
+    }
+    reactions.start()
+    // Embedded mode keeps idle rooms' totals for an hour (the store has them once announced).
+    const sweep = memory ? setInterval(() => memory.forget(Date.now() - 3600_000), 600_000) : null
+    sweep?.unref()
+    app.decorate('reactions', reactions)
+    app.addHook('onClose', async () => {
+      if (sweep) clearInterval(sweep)
+      app.hub.onStored = null
+      await reactions.stop()
+    })
+  },
+  { name: 'reactions', dependencies: ['config', 'db', 'redis', 'hub'] },
+)
