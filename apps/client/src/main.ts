@@ -2,11 +2,14 @@ import { createSSRApp } from 'vue'
 import * as Pinia from 'pinia'
 import App from './App.vue'
 import { createPlatformDeps } from './platform'
+import { initLocale } from './platform/locale'
 import { provideDeps } from './stores/deps'
 
 export function createApp() {
   // The stores reach the platform (socket, http, storage) only through these deps.
   provideDeps(createPlatformDeps())
+  // Before any page renders: the first paint is already in the user's language.
+  initLocale()
   const app = createSSRApp(App)
   app.use(Pinia.createPinia())
   return { app, Pinia }

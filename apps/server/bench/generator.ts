@@ -22,7 +22,7 @@ let rooms: { id: string; members: BenchClient[] }[] = []
 let runTag = ''
 const sentAt = new Map<string, number>()
 let hist: Histogram = newHist()
-const counts = { received: 0, stray: 0, acked: 0, errors: 0 }
+const counts = { received: 0, stray: 0, acked: 0, errors: 0, reactions: 0, reactErrors: 0 }
 const errorCodes = new Map<string, number>()
 
 function newHist(): Histogram {
@@ -44,6 +44,11 @@ const sink: Sink = {
   failed(reason) {
     counts.errors++
     errorCodes.set(reason, (errorCodes.get(reason) ?? 0) + 1)
+  },
+  reaction: () => void counts.reactions++,
+  reactFailed(reason) {
+    counts.reactErrors++
+    errorCodes.set(`react:${reason}`, (errorCodes.get(`react:${reason}`) ?? 0) + 1)
   },
 }
 
@@ -127,13 +132,18 @@ async function run(o: Extract<GenCommand, { op: 'run' }>): Promise<RunResult> {
   runTag = `r${Date.now().toString(36)}`
   sentAt.clear()
   hist = newHist()
-  counts.received = counts.stray = counts.acked = counts.errors = 0
+  counts.received = counts.stray = counts.acked = counts.errors = counts.reactions = counts.reactErrors = 0
   errorCodes.clear()
   const size = rooms[0]?.members.length ?? 0
   const senders = rooms.map((r) => r.members.slice(0, Math.min(o.sendersPerRoom, r.members.length)))
   const total = Math.max(1, Math.round((o.rate * o.durationMs) / 1000))
   const gap = 1000 / o.rate
   const text = 'the quick brown fox jumps over the lazy dog, 0123456789'
+  // The storm: its own open-loop schedule, tap j due at t0 + j / (reactors × reactRate).
+  const reactors = rooms.map((r) => r.members.slice(o.sendersPerRoom, o.sendersPerRoom + (o.reactors ?? 0)))
+  const reactTotal = o.reactors && o.reactRate ? Math.round((o.reactors * rooms.length * o.reactRate * o.durationMs) / 1000) : 0
+  const reactGap = reactTotal ? 1000 / (o.reactors! * rooms.length * o.reactRate!) : 0
+  let j = 0
   const cpu0 = process.cpuUsage()
   const t0 = performance.now() + 20
   let i = 0
@@ -141,6 +151,13 @@ async function run(o: Extract<GenCommand, { op: 'run' }>): Promise<RunResult> {
   await new Promise<void>((done) => {
     const tick = () => {
       const now = performance.now()
+      while (j < reactTotal && t0 + j * reactGap <= now) {
+        const r = j % rooms.length
+        const group = reactors[r]
+        const c = group[Math.floor(j / rooms.length) % group.length]
+        if (!c.closed) c.react(rooms[r].id)
+        j++
+      }
       if (i < total && t0 + i * gap <= now) maxLag = Math.max(maxLag, now - (t0 + i * gap))
       while (i < total && t0 + i * gap <= now) {
         const r = i % rooms.length
@@ -151,8 +168,9 @@ async function run(o: Extract<GenCommand, { op: 'run' }>): Promise<RunResult> {
         if (!sender.closed) sender.send(rooms[r].id, cid, text)
         i++
       }
-      if (i >= total) return done()
-      setTimeout(tick, Math.max(0, Math.min(5, t0 + i * gap - performance.now())))
+      if (i >= total && j >= reactTotal) return done()
+      const next = Math.min(i < total ? t0 + i * gap : Infinity, j < reactTotal ? t0 + j * reactGap : Infinity)
+      setTimeout(tick, Math.max(0, Math.min(5, next - performance.now())))
     }
     setTimeout(tick, 20)
   })
@@ -188,6 +206,9 @@ async function run(o: Extract<GenCommand, { op: 'run' }>): Promise<RunResult> {
     wallMs: performance.now() - t0,
     maxSendLagMs: maxLag,
     generatorCpuMs: (cpu.user + cpu.system) / 1000,
+    reactsSent: j,
+    reactErrors: counts.reactErrors,
+    reactionFrames: counts.reactions,
   }
 }
 

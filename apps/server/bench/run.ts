@@ -5,7 +5,8 @@
  *
  *   pnpm bench                                   # everything, ~8 minutes on 2 cores
  *   BENCH_TARGETS=chat pnpm bench                # one side only (while optimising)
- *   BENCH_SCENARIOS=fanout1000,idle pnpm bench   # idle, fanout10, fanout100, fanout1000, small, sqlite
+ *   BENCH_SCENARIOS=fanout1000,idle pnpm bench   # idle, fanout10, fanout100, fanout1000, small, sqlite, reactions
+ *   BENCH_TARGETS=chat BENCH_SCENARIOS=reactions pnpm bench   # the reaction storm alone (ours only)
  *   BENCH_PG_URL=postgres://…                    # admin URL of the Postgres to create the bench database in
  *   BENCH_CPU_PROF=/tmp/prof                     # our nodes run with --cpu-prof into that folder
  */
@@ -22,13 +23,17 @@ import { cpuMs, startRedis, type Proc } from './lib/procs'
 import { printReport, type Results, type TargetResults } from './lib/report'
 import { fanout, idle, steady, type FanoutPlan } from './lib/scenarios'
 import { log, sleep, type Side } from './lib/side'
+import { reactionStorm, type StormPlan } from './lib/storm'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const env = process.env
 const TARGETS = (env.BENCH_TARGETS ?? 'sio,chat').split(',') as Target[]
-const SCENARIOS = new Set((env.BENCH_SCENARIOS ?? 'idle,fanout10,fanout100,fanout1000,small,sqlite').split(','))
+const SCENARIOS = new Set((env.BENCH_SCENARIOS ?? 'idle,fanout10,fanout100,fanout1000,small,sqlite,reactions').split(','))
 const PG_ADMIN = env.BENCH_PG_URL ?? env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const started = Date.now()
+
+/** v1.1 §B: a live class of 1000, 20 messages/s (20,000 deliveries/s), 200 of them tapping 点赞 10 times a second. */
+const STORM: StormPlan = { members: 1000, messagesPerSec: 20, senders: 10, samples: 20, reactors: 200, reactRate: 10, durationMs: 8000 }
 
 const FANOUTS: Record<string, FanoutPlan> = {
   fanout10: { roomSize: 10, conns: 1000, sendersPerRoom: 2, samplesPerRoom: 1, start: 4000 },
@@ -79,7 +84,7 @@ async function deployAll(
 
 async function main(): Promise<void> {
   const results: Results = { date: new Date().toString(), machine: machine(), node: process.version, command: 'pnpm bench', targets: {} }
-  const res = (t: Target): TargetResults => (results.targets[t] ??= { fanout: [], idle: [], steady: null, sqlite: null })
+  const res = (t: Target): TargetResults => (results.targets[t] ??= { fanout: [], idle: [], steady: null, sqlite: null, storm: null })
   log(`targets ${TARGETS.join(', ')}; scenarios ${[...SCENARIOS].join(', ')}`)
   const redis = await startRedis()
   const db = await createBenchDatabase(PG_ADMIN)
@@ -87,7 +92,7 @@ async function main(): Promise<void> {
   const prof = (t: Target) => (env.BENCH_CPU_PROF && t === 'chat' ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF}`] : [])
   let sides: Side[] = []
   try {
-    if (['idle', 'fanout10', 'fanout100', 'fanout1000', 'small'].some((s) => SCENARIOS.has(s))) {
+    if (['idle', 'fanout10', 'fanout100', 'fanout1000', 'small', 'reactions'].some((s) => SCENARIOS.has(s))) {
       log('2 nodes + Redis each (ours + Postgres)')
       sides = await deployAll(gens, async (target) => ({
         dep: await deploy(target, { nodes: 2, redisUrl: redis.url, databaseUrl: target === 'chat' ? db.url : null, extraArgs: prof(target) }),
@@ -102,6 +107,10 @@ async function main(): Promise<void> {
         sides.forEach((s, i) => res(s.target).fanout.push(out[i]))
       }
       if (SCENARIOS.has('small')) for (const s of sides) res(s.target).steady = await steady(s, 1000, 5, 0.4)
+      if (SCENARIOS.has('reactions')) {
+        log(`reaction storm, room of ${STORM.members} (ours only: Socket.IO has no reactions)`)
+        for (const s of sides) if (s.target === 'chat') res('chat').storm = await reactionStorm(s, STORM)
+      }
       await Promise.all(sides.map((s) => s.dep.stop()))
       sides = []
     }

@@ -17,6 +17,7 @@ import hubPlugin from './plugins/app/hub'
 import metricsPlugin from './plugins/app/metrics'
 import noticesPlugin from './plugins/app/notices'
 import presencePlugin from './plugins/app/presence'
+import reactionsPlugin from './plugins/app/reactions'
 import uploadsPlugin from './plugins/app/uploads'
 import admin from './routes/admin'
 import blocks from './routes/blocks'
@@ -93,6 +94,7 @@ export async function buildApp(
   await app.register(contentPlugin)
   await app.register(uploadsPlugin)
   await app.register(hubPlugin)
+  await app.register(reactionsPlugin)
   await app.register(noticesPlugin)
   await app.register(clusterStatsPlugin)
 

@@ -1,6 +1,6 @@
 // Every host action asks first (uni.showModal) and then reports what the server said:
-// a toast on success, the server's own refusal message otherwise.
-import { t } from '../i18n'
+// a toast on success, the refusal (its code in local words) otherwise.
+import { errorText, t } from '../i18n'
 
 export function confirmModal(content: string, title = ''): Promise<boolean> {
   return new Promise((resolve) => {
@@ -23,10 +23,9 @@ export function pickAction(items: string[]): Promise<number> {
 
 export const toast = (title: string) => uni.showToast({ title, icon: 'none' })
 
-/** The server's reason, or its code when it gave none. */
+/** The refusal's code in local words (the server's English `message` is never shown). */
 export function refusal(e: unknown): string {
-  const err = e as { code?: string; message?: string }
-  return t('refused', { msg: err?.message || err?.code || '?' })
+  return t('refused', { msg: errorText(e) })
 }
 
 /** Runs a call, toasting `ok` or the refusal; resolves whether it worked. */

@@ -1,17 +1,24 @@
-// The image button: find out whether the server takes uploads (503 `unavailable` until
-// the uploads work lands), then pick → upload → send an image message.
-import { onMounted, ref } from 'vue'
+// The image button: find out whether the server takes uploads, then pick → upload (a
+// pending bubble with progress and ✕, see engine/upload-queue) → send an image message.
+import { onMounted, reactive, ref, type Ref } from 'vue'
 import type { MessageBody, MessageKind } from '@chat/protocol'
+import { UploadQueue } from '../engine/upload-queue'
 import { t } from '../i18n'
-import { pickImage, UploadError, uploadImage } from '../platform'
+import { pickImage, uploadImage } from '../platform'
 import { useDeps } from '../stores/deps'
 import { useSessionStore } from '../stores/session'
 
-export function useImageSend(send: (k: MessageKind, b: MessageBody) => boolean, toast: (s: string) => void) {
+export function useImageSend(room: Ref<string>, send: (k: MessageKind, b: MessageBody) => boolean, toast: (s: string) => void) {
   const session = useSessionStore()
   const deps = useDeps()
   /** null while unknown. */
   const imagesOk = ref<boolean | null>(null)
+  const queue = reactive(
+    new UploadQueue(
+      (path, onProgress) => uploadImage(deps.serverUrl, session.token ?? '', path, onProgress),
+      (_room, up) => void send('image', { url: up.url, ...(up.width ? { width: up.width } : {}), ...(up.height ? { height: up.height } : {}) }),
+    ),
+  ) as UploadQueue
 
   onMounted(() => {
     session.api.uploadsAvailable().then((ok) => (imagesOk.value = ok), () => (imagesOk.value = null))
@@ -21,17 +28,8 @@ export function useImageSend(send: (k: MessageKind, b: MessageBody) => boolean, 
     if (imagesOk.value === false) return toast(t('imageUnavailable'))
     const path = await pickImage()
     if (!path || !session.token) return
-    uni.showLoading({ title: t('imageUploading') })
-    try {
-      const up = await uploadImage(deps.serverUrl, session.token, path)
-      send('image', { url: up.url, ...(up.width ? { width: up.width } : {}), ...(up.height ? { height: up.height } : {}) })
-    } catch (e) {
-      if (e instanceof UploadError && e.code === 'unavailable') imagesOk.value = false
-      toast(imagesOk.value === false ? t('imageUnavailable') : t('imageFailed', { msg: (e as Error).message }))
-    } finally {
-      uni.hideLoading()
-    }
+    queue.start(room.value, path)
   }
 
-  return { imagesOk, sendImage }
+  return { imagesOk, sendImage, uploads: queue }
 }

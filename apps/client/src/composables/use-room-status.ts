@@ -5,7 +5,7 @@ import { onShareAppMessage } from '@dcloudio/uni-app'
 import { computed, watch, type Ref } from 'vue'
 import { chatPath } from '../engine/invite-link'
 import { formatUntil } from '../engine/room-roles'
-import { dateLabels, t } from '../i18n'
+import { dateLabels, errorText, t } from '../i18n'
 import { useHostStore } from '../stores/host'
 import { useMessagesStore } from '../stores/messages'
 import { useRoomsStore } from '../stores/rooms'
@@ -31,7 +31,7 @@ export function useRoomStatus(room: Ref<string>, invite: Ref<string | null>, onK
     if (code === 'kicked') return t('kicked')
     // A group room refuses a join without (or with a wrong) invite code, or after a kick.
     if (code === 'forbidden' && !room.value.startsWith('dm:')) return t('inviteRequired')
-    return t('joinForbidden', { code })
+    return t('joinForbidden', { code: errorText(code) })
   })
 
   watch(joinError, (code) => {

@@ -10,6 +10,8 @@ export interface ViewItem {
   cid: string
   kind: Message['kind']
   mine: boolean
+  /** The sender's user id (their preset face when they have no picture). */
+  uid: string
   name: string
   avatar: string
   initial: string
@@ -68,6 +70,7 @@ function base(m: Message | PendingMessage, ctx: ViewContext, user: User): Omit<V
     cid: m.cid,
     kind: m.kind,
     mine: user.id === ctx.me,
+    uid: user.id,
     name: user.name,
     avatar: user.avatar ? ctx.asset(user.avatar) : '',
     initial: Array.from(user.name || '?')[0] ?? '?',

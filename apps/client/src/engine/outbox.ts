@@ -3,12 +3,14 @@
 // cid after every (re)join of its room, so the server's dedupe makes resending safe.
 import { checkBody, newCid, type MessageBody, type MessageKind, type User } from '@chat/protocol'
 import type { Connection, RequestError } from './connection'
+import { canRetry } from './refusal'
 import { SendStatus, type PendingMessage, type Timeline } from './timeline'
 
 export const ACK_TIMEOUT_MS = 10_000
+/** A `rate_limited` send is tried again by itself after this (× the attempt), a few times. */
+export const RATE_RETRY_MS = 3_000
+export const RATE_RETRY_MAX = 3
 
-/** Failures a resend cannot fix: the message stays failed until the user taps it. */
-const TRANSIENT = new Set(['offline', 'disconnected', 'timeout', 'rate_limited', 'internal', 'unavailable'])
 
 export interface OutboxDeps {
   conn: Connection
@@ -27,6 +29,7 @@ export type SendResult = { ok: true; cid: string } | { ok: false; error: string;
 
 export function createOutbox(d: OutboxDeps) {
   const timers = new Map<string, ReturnType<typeof setTimeout>>()
+  const rateRetries = new Map<string, number>()
 
   function arm(p: PendingMessage): void {
     settled(p.cid)
@@ -53,9 +56,21 @@ export function createOutbox(d: OutboxDeps) {
       if (e.code === 'not_joined') return void d.join(p.room)
       if (e.code === 'offline' || e.code === 'disconnected') return
       settled(p.cid)
-      if (d.timeline(p.room)?.setStatus(p.cid, SendStatus.Failed, e.code, !TRANSIENT.has(e.code))) d.touch(p.room)
+      if (d.timeline(p.room)?.setStatus(p.cid, SendStatus.Failed, e.code, !canRetry(e.code))) d.touch(p.room)
       d.refused?.(p.room, e.code, e.message)
+      if (e.code === 'rate_limited') retryLater(p)
     })
+  }
+
+  /** Slowed down by the server: the same send again shortly, without a tap. */
+  function retryLater(p: PendingMessage): void {
+    const n = (rateRetries.get(p.cid) ?? 0) + 1
+    if (n > RATE_RETRY_MAX) return void rateRetries.delete(p.cid)
+    rateRetries.set(p.cid, n)
+    setTimeout(() => {
+      const now = d.timeline(p.room)?.findPending(p.cid)
+      if (now?.status === SendStatus.Failed && now.error === 'rate_limited') retry(p.room, p.cid)
+    }, RATE_RETRY_MS * n)
   }
 
   function send(room: string, kind: MessageKind, body: MessageBody): SendResult {

@@ -67,3 +67,14 @@ export const canShare: boolean = (() => {
   return false
   // #endif
 })()
+
+/** H5 has a hardware keyboard: Enter sends and Shift+Enter breaks the line. In WeChat the
+ *  keyboard's own send key (confirm-type="send") sends. */
+export const enterSends: boolean = (() => {
+  // #ifdef H5
+  return true
+  // #endif
+  // #ifndef H5
+  return false
+  // #endif
+})()

@@ -1,6 +1,7 @@
 // Picking, uploading and previewing images.
 import type { UploadResult } from '@chat/protocol'
 import { apiUrl } from '../engine/server-url'
+import type { UploadHandle } from '../engine/upload-queue'
 
 export class UploadError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
@@ -20,9 +21,12 @@ export function pickImage(): Promise<string | null> {
   })
 }
 
-export function uploadImage(base: string, token: string, filePath: string): Promise<UploadResult> {
-  return new Promise((resolve, reject) => {
-    uni.uploadFile({
+/** Starts an upload: its progress (0–100) as it goes, and an abort (the ✕ on the bubble). */
+export function uploadImage(base: string, token: string, filePath: string, onProgress: (percent: number) => void = () => {}): UploadHandle {
+  let task: UniApp.UploadTask | null = null
+  let aborted = false
+  const done = new Promise<UploadResult>((resolve, reject) => {
+    task = uni.uploadFile({
       url: apiUrl(base, '/api/uploads'),
       filePath,
       name: 'file',
@@ -39,9 +43,17 @@ export function uploadImage(base: string, token: string, filePath: string): Prom
         }
         reject(new UploadError(res.statusCode, data.error ?? `http_${res.statusCode}`, data.message ?? `HTTP ${res.statusCode}`))
       },
-      fail: (err) => reject(new UploadError(0, 'network', err.errMsg || 'upload failed')),
+      fail: (err) => reject(new UploadError(0, aborted ? 'aborted' : 'network', err.errMsg || 'upload failed')),
     })
+    task?.onProgressUpdate?.((r) => onProgress(r.progress))
   })
+  return {
+    done,
+    abort() {
+      aborted = true
+      task?.abort()
+    },
+  }
 }
 
 export function previewImage(url: string): void {

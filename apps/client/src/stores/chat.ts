@@ -6,6 +6,7 @@ import { useConnectionStore } from './connection'
 import { useHostStore } from './host'
 import { useMessagesStore } from './messages'
 import { useQuestionsStore } from './questions'
+import { useReadsStore } from './reads'
 import { useRoomsStore } from './rooms'
 import { useSessionStore } from './session'
 
@@ -22,6 +23,7 @@ export const useChatStore = defineStore('chat', () => {
     useRoomsStore()
     useHostStore()
     useQuestionsStore()
+    useReadsStore()
     booted.value = true
     if (!session.token && !session.restore()) return false
     useConnectionStore().start()
@@ -38,8 +40,9 @@ export const useChatStore = defineStore('chat', () => {
   function logout(): void {
     useConnectionStore().stop()
     session.logout()
+    useReadsStore().drafts.clear()
     const pinia = getActivePinia()
-    for (const use of [useQuestionsStore, useHostStore, useMessagesStore, useRoomsStore, useConnectionStore]) {
+    for (const use of [useReadsStore, useQuestionsStore, useHostStore, useMessagesStore, useRoomsStore, useConnectionStore]) {
       const s = use()
       s.$dispose()
       if (pinia) delete pinia.state.value[s.$id]

@@ -31,7 +31,7 @@ async function joinRoom(page: Page, room: string) {
 }
 
 async function send(page: Page, text: string) {
-  await page.locator('[data-testid=message-input] input').fill(text)
+  await page.locator('[data-testid=message-input] textarea').fill(text)
   await page.getByTestId('send-button').click()
 }
 
@@ -92,7 +92,7 @@ describe('H5 build in Chromium', { timeout: 60_000 }, () => {
     expect(await alice.page.getByTestId('message-item').count()).toBe(2)
     expect(await bob.page.getByTestId('message-item').count()).toBe(2)
     // The input is cleared after sending.
-    await expect.poll(() => alice.page.locator('[data-testid=message-input] input').inputValue()).toBe('')
+    await expect.poll(() => alice.page.locator('[data-testid=message-input] textarea').inputValue()).toBe('')
   })
 
   it('likes and flowers arrive as messages and bump the counters', async () => {
@@ -143,7 +143,7 @@ describe('H5 build in Chromium', { timeout: 60_000 }, () => {
   it('sends every keystroke typed just before a quick tap on send, and keeps the box empty after', async () => {
     // uni's H5 input reports keystrokes at most every 100 ms; typing and tapping faster than
     // that used to send only the first characters, then refill the box with the rest.
-    const box = bob.page.locator('[data-testid=message-input] input')
+    const box = bob.page.locator('[data-testid=message-input] textarea')
     for (const text of ['快速输入测试 one', '快速输入测试 two']) {
       await box.click()
       await bob.page.keyboard.type(text) // no delay between keys

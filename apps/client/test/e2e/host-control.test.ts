@@ -18,7 +18,7 @@ export const shotsDir = join(clientDir, 'screenshots/e2e-host-control')
 
 type Browser = Awaited<ReturnType<typeof openBrowser>>
 
-const input = (page: Page, testId: string) => page.locator(`[data-testid=${testId}] input`)
+const input = (page: Page, testId: string) => page.locator(`[data-testid=${testId}] :is(input, textarea)`)
 const texts = (page: Page) => page.getByTestId('message-text').allInnerTexts()
 const session = async (page: Page) =>
   JSON.parse((await page.evaluate(() => localStorage.getItem('chat.session'))) ?? '{}') as { token: string; user: { id: string } }

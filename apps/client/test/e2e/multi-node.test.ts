@@ -41,7 +41,7 @@ const newestInView = (page: Page) =>
     const last = rows[rows.length - 1]
     return !!last && last.getBoundingClientRect().bottom <= scroll.getBoundingClientRect().bottom + 2
   })
-const input = (page: Page, testId: string) => page.locator(`[data-testid=${testId}] input`)
+const input = (page: Page, testId: string) => page.locator(`[data-testid=${testId}] :is(input, textarea)`)
 
 async function login(page: Page, site: H5Site, name: string, shot?: string) {
   await page.goto(site.url + '/')

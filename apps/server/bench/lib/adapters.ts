@@ -18,6 +18,10 @@ export interface Sink {
   sample(cid: string): void
   acked(): void
   failed(reason: string): void
+  /** A `reactions` frame arrived (ours only). */
+  reaction(): void
+  /** A `react` was refused. */
+  reactFailed(reason: string): void
 }
 
 const WS_OPTS = { perMessageDeflate: false, skipUTF8Validation: true, maxPayload: 64 * 1024 * 1024 } as const
@@ -36,6 +40,10 @@ export abstract class BenchClient {
   abstract connect(base: string, token: string): Promise<void>
   abstract join(room: string): Promise<void>
   abstract send(room: string, cid: string, text: string): void
+  /** A like reaction (v1.1 §B); the peer has no such thing. */
+  react(_room: string): void {
+    throw new Error('reactions are a feature of this server only')
+  }
 
   protected open(url: string, onFrame: (d: Buffer) => void): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -100,6 +108,11 @@ export class ChatClient extends BenchClient {
     this.ws.send(`{"type":"send","room":"${room}","cid":"${cid}","kind":"text","body":{"text":"${text}"}}`)
   }
 
+  override react(room: string): void {
+    // The id marks a refusal as the react's (sends carry none).
+    this.ws.send(`{"type":"react","id":"x","room":"${room}","kind":"like"}`)
+  }
+
   private onFrame(d: Buffer): void {
     const t = d[TYPE_AT]
     if (t === C('m')) {
@@ -108,12 +121,15 @@ export class ChatClient extends BenchClient {
       return this.sink.sample(f.msg.cid)
     }
     if (t === C('a')) return this.sink.acked()
-    if (t === C('p') || t === C('t') || t === C('r')) return // presence, typing, read
+    // reactions: {"type":"reac… (read: {"type":"read")
+    if (t === C('r') && d[TYPE_AT + 3] === C('c')) return this.sink.reaction()
+    if (t === C('p') || t === C('t') || t === C('r')) return // presence, typing, read, recalled, room
     const f = JSON.parse(d.toString())
     if (f.type === 'welcome') this.resolve('welcome', f)
     else if (f.type === 'joined') this.resolve('joined', f)
     else if (f.type === 'error') {
-      if (this.waiting.size > 0) for (const k of [...this.waiting.keys()]) this.resolve(k, new Error(`${f.code}: ${f.message}`))
+      if (f.id === 'x') this.sink.reactFailed(f.code)
+      else if (this.waiting.size > 0) for (const k of [...this.waiting.keys()]) this.resolve(k, new Error(`${f.code}: ${f.message}`))
       else this.sink.failed(f.code)
     }
   }

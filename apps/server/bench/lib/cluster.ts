@@ -26,6 +26,8 @@ const OUR_LIMITS = {
   MAX_CONNS_PER_IP: '1000000',
   MAX_CONNS_PER_USER: '100',
   MAX_ROOMS_PER_CONN: '1000',
+  // The storm's taps are open-loop at exactly the default limit: jitter must not refuse them.
+  REACT_RATE_LIMIT: '1000',
 }
 
 export interface Deployment {

@@ -6,7 +6,16 @@ export type GenCommand =
   | { op: 'users'; count: number }
   | { op: 'connect'; count: number; concurrency: number }
   | { op: 'join'; roomSize: number; prefix: string; samplesPerRoom: number; from?: number }
-  | { op: 'run'; rate: number; durationMs: number; sendersPerRoom: number; drainMs: number }
+  | {
+      op: 'run'
+      rate: number
+      durationMs: number
+      sendersPerRoom: number
+      drainMs: number
+      /** Reaction storm (ours only): members after the senders that tap `react` like, each `reactRate` a second. */
+      reactors?: number
+      reactRate?: number
+    }
   | { op: 'close' }
   | { op: 'exit' }
 
@@ -35,6 +44,10 @@ export interface RunResult {
   wallMs: number
   maxSendLagMs: number
   generatorCpuMs: number
+  /** Reaction storm: taps sent, refused (error replies), and `reactions` frames received by all members. */
+  reactsSent: number
+  reactErrors: number
+  reactionFrames: number
 }
 
 export type GenReply =

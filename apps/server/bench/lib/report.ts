@@ -1,4 +1,5 @@
 /** The comparison table `pnpm bench` prints (Markdown, pasted into docs/benchmarks.md). */
+import type { StormResult } from './storm'
 
 export interface FanoutResult {
   roomSize: number
@@ -52,6 +53,8 @@ export interface TargetResults {
   idle: IdleResult[]
   steady: SteadyResult | null
   sqlite: FanoutResult | null
+  /** Ours only: the reaction storm (bench/lib/storm.ts). */
+  storm?: StormResult | null
 }
 
 export interface Results {
@@ -153,7 +156,30 @@ export function printReport(r: Results): string {
     s += '\n## One node, room of 1000 (ours: SQLite + in-process bus; peer: in-memory adapter)\n\n'
     s += table(fanoutRows(o?.sqlite, p?.sqlite, 1000, 'one node').filter((x) => !x.label.includes('Redis') && !x.label.includes('Postgres')))
   }
+  if (o?.storm) s += stormTable(o.storm)
   s += '\n## Targets (room of 1000, 2 nodes)\n\n' + verdicts(r) + '\n'
+  return s
+}
+
+/** Ours only: the same messages without and with the storm. */
+function stormTable(x: StormResult): string {
+  const rows: Array<[string, (r: StormResult['quiet']) => string]> = [
+    ['messages: p50 (ms)', (r) => ms(r.p50)],
+    ['messages: p99 (ms)', (r) => ms(r.p99)],
+    ['messages: p99.9 (ms)', (r) => ms(r.p999)],
+    ['messages: delivered', (r) => pct(r.delivered)],
+    ['server CPU (both nodes, % of one core)', (r) => r.serverCpuPct.toFixed(0)],
+    ['Redis CPU (%)', (r) => r.redisCpuPct.toFixed(0)],
+    ['Postgres CPU (%)', (r) => r.pgCpuPct.toFixed(0)],
+    ['likes tapped per second (refused)', (r) => `${int(r.reactsPerSec)} (${r.reactErrors})`],
+    ['`reactions` frames per member per second', (r) => dec(r.framesPerMemberPerSec)],
+    ['other load on the machine (%)', (r) => r.otherPct.toFixed(0)],
+  ]
+  let s = `\n## Reaction storm: room of ${int(x.members)}, 2 nodes + Redis + Postgres, ${x.messagesPerSec} messages/s (${int(x.messagesPerSec * x.members)} deliveries/s)\n\n`
+  s += `| figure | without the storm | with ${x.reactors} members × ${x.reactRate} likes/s |\n|---|---:|---:|\n`
+  for (const [label, f] of rows) s += `| ${label} | ${f(x.quiet)} | ${f(x.storm)} |\n`
+  const met = x.storm.p99 < 100 && x.storm.delivered >= 0.999
+  s += `\n- ${met ? 'MET ' : 'NOT MET'} ordinary messages' p99 under 100 ms during the storm: ${ms(x.storm.p99)} ms\n`
   return s
 }
 

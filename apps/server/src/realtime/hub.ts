@@ -53,6 +53,10 @@ export class Hub {
   private readonly warn: ThrottledLog
   private readonly upkeep: Upkeep
   private readonly presenceFrames = new PresenceCoalescer()
+  /** Told of every message this node stores (the reactions service counts likes and flowers). */
+  onStored: ((msg: Message) => void) | null = null
+  /** Told of mutes and kicks (a user) and `room` pushes (user null) on every node: caches drop what they held. */
+  onRoomChange: ((room: string, user: string | null) => void) | null = null
 
   constructor(private readonly d: HubDeps) {
     this.origin = `${d.nodeId}.${randomBytes(4).toString('hex')}`
@@ -194,6 +198,7 @@ export class Hub {
   /** A stored message: released here at once, and published for the other nodes. */
   message(msg: Message): void {
     this.feeds.get(msg.room)?.offer(msg)
+    this.onStored?.(msg)
     this.publish(roomChannel(msg.room), encodeMessage(this.origin, msg))
   }
 
@@ -229,6 +234,7 @@ export class Hub {
   }
 
   private onControl(env: Envelope): void {
+    if (env.k === 'kick' || env.k === 'mute') this.onRoomChange?.(env.room, env.user)
     if (env.k === 'kick') {
       // What the room released before the kick reaches everyone before the `kicked` frame.
       this.feeds.get(env.room)?.flush()
@@ -248,6 +254,7 @@ export class Hub {
   }
 
   private deliverEvent(room: string, frame: { type: string; [k: string]: unknown }, exclude: Exclude): void {
+    if (frame.type === 'room') this.onRoomChange?.(room, null)
     if (!this.feeds.has(room)) return
     const data = JSON.stringify(frame)
     const userId = frame.type === 'presence' ? (frame.user as { id?: unknown } | undefined)?.id : undefined

@@ -8,9 +8,22 @@ export interface ReactionsDeps {
   /** To every connection joined to the room on every node, after what was released before it (Hub.emit). */
   emit(room: string, frame: ReactionsPush): void
   warn(what: string, err: unknown, room: string): void
-  /** How often this node merges what it counted (ms). A kill -9 loses at most this much. */
+  /** How often this node merges what it counted (ms). */
   flushMs: number
+  /**
+   * Embedded mode: the merged totals live in this process only, so they are persisted at
+   * merges too (not only with frames), at most once a second per room: a kill -9 then loses
+   * at most the last second. With Redis the totals outlive a node; frames persist them.
+   */
+  persistMerges: boolean
 }
+
+/**
+ * Per room, a write at most every 0.8 s (about once a second). Writes happen at flush ticks
+ * right after the merge, so a kill -9 misses at most this gap of taps (plus the write's own
+ * time): under a second even when timers run late on a busy machine.
+ */
+const SAVE_GAP_MS = 800
 
 interface Pending extends Counts {
   /** Distinct users, oldest first, at most FROM_MAX. */
@@ -38,7 +51,9 @@ export class Reactions {
   private readonly waiting = new Map<string, Waiting>()
   /** Room → creation time (the totals' key); rooms never change it. */
   private readonly created = new Map<string, number>()
-  /** Totals whose store write failed: written again on the next flush. */
+  /** When each room's totals were last written (pruned as they age). */
+  private readonly savedAt = new Map<string, number>()
+  /** Totals not written yet: merged (embedded mode) or whose write failed. */
   private readonly unsaved = new Map<string, Counts>()
   private readonly inflight = new Set<Promise<unknown>>()
   private timer: NodeJS.Timeout | null = null
@@ -72,6 +87,8 @@ export class Reactions {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
+    // A flush under way took its batch before the last frames finished: one more after it.
+    while (this.flushing) await this.flushing
     await this.flush()
     const waits = [...this.waiting.entries()]
     this.waiting.clear()
@@ -83,7 +100,7 @@ export class Reactions {
       }),
     )
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight])
-    await this.saveUnsaved()
+    await this.saveDue(true)
   }
 
   /** A room's reaction totals now: the live ones when held, else what the store has. */
@@ -103,8 +120,8 @@ export class Reactions {
   private async flushAll(): Promise<void> {
     const batch = this.pending
     this.pending = new Map()
-    await this.saveUnsaved()
     await Promise.all([...batch].map(([room, p]) => this.track(this.flushRoom(room, p))))
+    await this.saveDue(false)
   }
 
   private async flushRoom(room: string, p: Pending): Promise<void> {
@@ -135,8 +152,8 @@ export class Reactions {
   private async settle(room: string, key: RoomKey, r: MergeResult): Promise<void> {
     if (r.kind === 'publish') return this.publish(room, r.totals, r.from)
     if (r.kind !== 'wait') return
-    // Persisted now too: a node stopping (or dying) before its turn must not leave them in Redis only.
-    if (!this.timer) await this.save(room, r.totals)
+    // A node stopping persists what it merged: it may be gone when the slot frees.
+    if (this.d.persistMerges || !this.timer) this.noteUnsaved(room, r.totals)
     const prev = this.waiting.get(room)
     if (prev) clearTimeout(prev.timer)
     const w: Waiting = {
@@ -174,25 +191,36 @@ export class Reactions {
       const stats: RoomStats = { likes: rec.likes + totals.likes, flowers: rec.flowers + totals.flowers }
       this.d.emit(room, { type: 'reactions', room, stats, from })
     }
-    if (!rec || rec.reactionLikes < totals.likes || rec.reactionFlowers < totals.flowers) await this.save(room, totals)
+    if (rec && rec.reactionLikes >= totals.likes && rec.reactionFlowers >= totals.flowers) return
+    // Embedded: with the next due write. With Redis: now — frames are once a slot per room
+    // across the cluster, so this is the one write a second per room.
+    if (this.d.persistMerges) this.noteUnsaved(room, totals)
+    else await this.save(room, totals)
+  }
+
+  private noteUnsaved(room: string, t: Counts): void {
+    const u = this.unsaved.get(room)
+    this.unsaved.set(room, u ? { likes: Math.max(u.likes, t.likes), flowers: Math.max(u.flowers, t.flowers) } : t)
+  }
+
+  /** Writes the unsaved totals of rooms not written for SAVE_GAP_MS (`all`: every one). */
+  private async saveDue(all: boolean): Promise<void> {
+    const now = Date.now()
+    for (const [room, t] of this.savedAt) if (t < now - 5000) this.savedAt.delete(room)
+    const due = [...this.unsaved].filter(([room]) => all || now - (this.savedAt.get(room) ?? 0) >= SAVE_GAP_MS)
+    await Promise.all(due.map(([room, t]) => this.save(room, t)))
   }
 
   private async save(room: string, totals: Counts): Promise<void> {
+    this.savedAt.set(room, Date.now())
+    if (this.unsaved.get(room) === totals) this.unsaved.delete(room)
     try {
       await this.d.store.saveReactionTotals(room, totals.likes, totals.flowers)
-      const u = this.unsaved.get(room)
-      if (u && u.likes <= totals.likes && u.flowers <= totals.flowers) this.unsaved.delete(room)
     } catch (err) {
-      const u = this.unsaved.get(room)
-      this.unsaved.set(room, { likes: Math.max(u?.likes ?? 0, totals.likes), flowers: Math.max(u?.flowers ?? 0, totals.flowers) })
+      // Written again with a later flush (the write keeps the larger of old and new).
+      this.noteUnsaved(room, totals)
       this.d.warn('reactions save', err, room)
     }
-  }
-
-  private async saveUnsaved(): Promise<void> {
-    if (this.unsaved.size === 0) return
-    const all = [...this.unsaved]
-    await Promise.all(all.map(([room, t]) => this.save(room, t)))
   }
 
   private async keyOf(room: string): Promise<RoomKey | null> {

@@ -8,6 +8,8 @@ import type { RoomPatch, RoomRecord } from '../store/types'
 
 type P = { Params: { id: string } }
 
+const PATCH_FIELDS = new Set(['title', 'announcement', 'mutedAll', 'access'])
+
 /**
  * v1.1 §A, the host's calls: settings (owner and admins), admin removal and owner transfer
  * (owner only), invite codes (owner and admins). Each change is audited and pushed to the
@@ -29,7 +31,10 @@ export default async function roomSettings(app: FastifyInstance) {
     const { room } = await requireHost(store, req.params.id, req.user.id)
     if (room.kind === 'dm') return fail(ErrorCode.BadRequest, 'a private chat has no settings')
     const b = jsonBody(req)
-    // Every field is checked before anything is stored: a bad one changes nothing.
+    // Every field is checked before anything is stored: a bad one changes nothing. A field
+    // that is not a setting (a typo, `owner`) is refused rather than silently ignored.
+    const unknown = Object.keys(b).find((k) => !PATCH_FIELDS.has(k))
+    if (unknown !== undefined) return fail(ErrorCode.BadRequest, `${unknown} is not a room setting (title, announcement, mutedAll, access)`)
     const want: RoomPatch = {}
     if (b.title !== undefined) {
       const t = checkText(b.title, 'title', Limits.titleMax)

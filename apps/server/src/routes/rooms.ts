@@ -18,7 +18,8 @@ export default async function rooms(app: FastifyInstance) {
 
   /** §A: the caller owns the new room; a taken id is 409, no id gets a fresh unguessable one. */
   app.post('/api/rooms', async (req, reply) => {
-    const b = jsonBody(req)
+    // Every field is optional: a POST with no body at all is a room with a generated id.
+    const b = req.body === undefined || req.body === null ? {} : jsonBody(req)
     let id: string
     if (b.id === undefined) id = randomId('', Limits.generatedRoomIdLength)
     else if (typeof b.id === 'string' && GROUP_ROOM_PATTERN.test(b.id)) id = b.id
@@ -55,7 +56,7 @@ export default async function rooms(app: FastifyInstance) {
   app.get<{ Params: { id: string } }>('/api/rooms/:id', async (req) => {
     const ref = parseRoomId(req.params.id)
     if (!ref) return fail(ErrorCode.BadRequest, 'malformed room id')
-    const info = await loadRoomInfo(app.store, ref.id)
+    const info = await loadRoomInfo(app.store, ref.id, (r) => app.reactions.live(r))
     if (!info) return fail(ErrorCode.NotFound, 'no such room')
     if (info.kind === 'dm' || info.access === 'invite') {
       const me = req.user.id

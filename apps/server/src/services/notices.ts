@@ -39,7 +39,7 @@ export class Notices {
   }
 
   afterSend(message: Message): void {
-    if (!this.enabled) return
+    if (!this.mayConcern(message)) return
     if (this.inFlight >= (this.d.maxInFlight ?? 200)) {
       // Under a storm WeChat is the bottleneck; one line a minute says so.
       if (Date.now() - this.droppedLogged > 60_000) {
@@ -56,6 +56,15 @@ export class Notices {
         this.running.delete(p)
       })
     this.running.add(p)
+  }
+
+  /** The send path's cost for the common message (no answer, no dm, no mention): a few checks, no I/O. */
+  private mayConcern(m: Message): boolean {
+    const t = this.d.templates
+    if (t.answer && m.kind === 'answer') return true
+    if (t.dm && m.room.startsWith('dm:')) return true
+    if (!(m.body as { mentions?: unknown }).mentions) return false
+    return Boolean(t.mention || t.dm)
   }
 
   /** Resolves once every notice under way has been sent or dropped (tests, shutdown). */

@@ -8,7 +8,7 @@ import { loadRoomInfo } from './rooms'
  * messages released before it). Returns it for the caller's reply.
  */
 export async function pushRoomInfo(app: FastifyInstance, roomId: string): Promise<RoomInfo | null> {
-  const info = await loadRoomInfo(app.store, roomId)
+  const info = await loadRoomInfo(app.store, roomId, (r) => app.reactions.live(r))
   if (info) app.hub.emit(roomId, { type: 'room', room: roomId, info })
   return info
 }

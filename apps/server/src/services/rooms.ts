@@ -4,8 +4,13 @@ import { randomId } from '../lib/ids'
 import { assertDmOpen } from './dm-policy'
 import type { MemberRecord, RoomRecord, Store } from '../store/types'
 
-/** v1.1 §A's RoomInfo from a room and its admins (stats: the like/flower messages' totals). */
-export function roomInfo(r: RoomRecord, admins: string[]): RoomInfo {
+/**
+ * v1.1 §A's RoomInfo from a room and its admins. `stats` (§B): the like/flower messages'
+ * counters plus the reactions — `reactions` when given (the live totals, see
+ * Reactions.live), else the totals as last persisted.
+ */
+export function roomInfo(r: RoomRecord, admins: string[], reactions?: { likes: number; flowers: number }): RoomInfo {
+  const rx = reactions ?? { likes: r.reactionLikes, flowers: r.reactionFlowers }
   return {
     id: r.id,
     title: r.title,
@@ -15,14 +20,22 @@ export function roomInfo(r: RoomRecord, admins: string[]): RoomInfo {
     access: r.access,
     mutedAll: r.mutedAll,
     announcement: r.announcement,
-    stats: { likes: r.likes, flowers: r.flowers },
+    stats: { likes: r.likes + rx.likes, flowers: r.flowers + rx.flowers },
   }
 }
 
-/** The room's RoomInfo as stored now, or null when there is no such room. */
-export async function loadRoomInfo(store: Store, roomId: string): Promise<RoomInfo | null> {
+/**
+ * The room's RoomInfo as stored now, or null when there is no such room. `live` gives the
+ * reactions' live totals (app.reactions.live) for `stats`.
+ */
+export async function loadRoomInfo(
+  store: Store,
+  roomId: string,
+  live?: (room: RoomRecord) => Promise<{ likes: number; flowers: number }>,
+): Promise<RoomInfo | null> {
   const [room, admins] = await Promise.all([store.getRoom(roomId), store.listAdmins(roomId)])
-  return room ? roomInfo(room, admins) : null
+  if (!room) return null
+  return roomInfo(room, admins, live ? await live(room) : undefined)
 }
 
 /** Invite codes: 12 base62 characters (~71 bits), well past the contract's 8. */

@@ -221,6 +221,8 @@ export class KyselyStore implements Store {
         last_text_seq: 0,
         likes: 0,
         flowers: 0,
+        reaction_likes: 0,
+        reaction_flowers: 0,
       })
       .onConflict((oc) => oc.column('id').doNothing())
       .returningAll()

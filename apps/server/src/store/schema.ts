@@ -32,8 +32,8 @@ export interface RoomsTable {
   likes: number
   flowers: number
   /** v1.1 §B reaction totals (0005), persisted at most once a second (store/reactions.ts). */
-  reaction_likes: Generated<number>
-  reaction_flowers: Generated<number>
+  reaction_likes: number
+  reaction_flowers: number
 }
 
 export interface MembersTable {

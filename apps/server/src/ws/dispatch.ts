@@ -4,6 +4,7 @@ import { history } from './handlers/history'
 import { join } from './handlers/join'
 import { leave } from './handlers/leave'
 import { ping } from './handlers/ping'
+import { react } from './handlers/react'
 import { read } from './handlers/read'
 import { recall } from './handlers/recall'
 import { send } from './handlers/send'
@@ -19,4 +20,5 @@ export const handlers: { [T in Exclude<ClientFrame['type'], 'hello'>]: Handler<E
   read,
   recall,
   ping,
+  react,
 }

@@ -119,6 +119,34 @@ describe('per-user API budgets across nodes (defaults)', () => {
     }
     expect(await sum('room_create')).toBeGreaterThanOrEqual(5)
   })
+
+  it('room creation: a refused body (400) creates nothing and does not use up the budget; a taken id (409) does', async () => {
+    const u = await login(n1.url, 'Careless')
+    for (const body of [{ title: '' }, { title: 'x'.repeat(65) }, { id: 'bad id' }, { access: 'secret' }, { id: 'dm:a:b' }, { title: 5 }]) {
+      for (let i = 0; i < 2; i++) expectError(await http(node(i).url, 'POST', '/api/rooms', body, u.token), 'bad_request')
+    }
+    const results = []
+    for (let i = 0; i < 9; i++) results.push(await http(node(i).url, 'POST', '/api/rooms', { title: `ok ${i}` }, u.token))
+    expect(results.map((r) => r.status)).toEqual(Array(9).fill(201))
+    expectError(await http(n2.url, 'POST', '/api/rooms', { id: results[0].body.id }, u.token), 'conflict')
+    expectError(await http(n1.url, 'POST', '/api/rooms', { title: 'one too many' }, u.token), 'rate_limited')
+  })
+})
+
+describe('operator stats across nodes (v1.1 §G)', () => {
+  const stats = async (s: TestServer) => (await http(s.url, 'GET', '/api/admin/stats', undefined, ADMIN_TOKEN)).body
+  it('connections opened on both nodes show in /api/admin/stats of either node at once, not at the next heartbeat', async () => {
+    await sleep(300) // sockets earlier tests closed have left the count
+    const before = await stats(n1)
+    expect(before.nodes).toBe(2)
+    const u = await login(n1.url, 'Counted')
+    const socks = [await TestClient.connect(n1.wsUrl, u.token), await TestClient.connect(n2.wsUrl, u.token), await TestClient.connect(n2.wsUrl, u.token)]
+    await sleep(300) // well under the 5 s heartbeat
+    for (const n of [n1, n2]) expect((await stats(n)).connections, n.url).toBe(before.connections + 3)
+    for (const c of socks) c.close()
+    await sleep(300)
+    for (const n of [n1, n2]) expect((await stats(n)).connections, n.url).toBe(before.connections)
+  })
 })
 
 describe('admin token guessing', () => {

@@ -20,7 +20,7 @@ describe('membership', () => {
     const u = await login(s.url, 'Joiner')
     expect(await roomIds(u)).toEqual([])
     const c = await joinedClient(s, u.token, 'member-a')
-    expect(await roomEntry(s, u.token, 'member-a')).toEqual({ id: 'member-a', title: 'member-a', kind: 'group', lastSeq: 0, unread: 0, lastMessage: null })
+    expect(await roomEntry(s, u.token, 'member-a')).toEqual({ id: 'member-a', title: 'member-a', kind: 'group', lastSeq: 0, unread: 0, lastMessage: null, mentioned: false })
     c.close()
   })
 

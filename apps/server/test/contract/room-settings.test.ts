@@ -66,6 +66,8 @@ bothSetups('room settings', (get) => {
     for (const body of [
       { title: '' }, { title: 'x'.repeat(65) }, { announcement: '   ' }, { announcement: 'x'.repeat(1001) }, { announcement: 5 },
       { mutedAll: 'yes' }, { access: 'secret' }, { title: 'fine', access: 'nope' }, [1],
+      // Not a setting: refused, not silently ignored (a typo would otherwise "succeed").
+      { titel: 'typo' }, { title: 'fine', owner: t.member.user.id }, { stats: { likes: 9, flowers: 9 } },
     ]) {
       expectError(await patch(A, 'set-refuse', body, t.owner), 'bad_request')
     }

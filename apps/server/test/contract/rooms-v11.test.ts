@@ -36,6 +36,12 @@ bothSetups('rooms v1.1', (get) => {
       ids.add(r.body.id)
     }
     expect(ids.size).toBe(5)
+    // Every field is optional, so a POST with no body at all is the same as `{}`.
+    const bare = await fetch(`${A.url}/api/rooms`, { method: 'POST', headers: { authorization: `Bearer ${t.token}` } })
+    expect(bare.status).toBe(201)
+    const room = await bare.json()
+    expect(room.id).toMatch(/^[A-Za-z0-9_-]{10,64}$/)
+    expect(room).toMatchObject({ title: room.id, owner: t.user.id, access: 'open', kind: 'group' })
   })
 
   it('a taken id → 409 conflict (also a room a join created); the room is unchanged', async () => {

@@ -483,8 +483,9 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
           lastSeq: 2,
           unread: 2,
           lastMessage: (await store.getMessage(late.id, 2))!,
+          mentioned: false,
         })
-        expect(list[3]).toEqual({ id: quietNew.id, title: 'Room', kind: 'group', lastSeq: 0, unread: 0, lastMessage: null })
+        expect(list[3]).toEqual({ id: quietNew.id, title: 'Room', kind: 'group', lastSeq: 0, unread: 0, lastMessage: null, mentioned: false })
         expect(await store.listRooms(id('u'))).toEqual([])
       })
 

@@ -25,6 +25,7 @@ const HEARTBEAT_MS = 5_000
 /** A node that missed three heartbeats is gone (stopped, killed, cut off). */
 const STALE_MS = 3 * HEARTBEAT_MS
 const KEY = 'chat:nodes'
+const CONN_FOLLOW_MS = 50
 
 /**
  * Nodes and connections across the cluster for /api/admin/stats: with Redis every node
@@ -61,8 +62,29 @@ export default fp(
     await beat()
     const timer = setInterval(() => void beat(), HEARTBEAT_MS)
     timer.unref()
+    // A change of this node's connection count reaches the hash within ~50 ms, not at the
+    // next heartbeat: an operator (or a check) who opens sockets on two nodes and asks
+    // another node at once sees them all. A comparison per tick; a write only on change.
+    let reported = app.hub.conns.size
+    let writing: Promise<unknown> | null = null
+    const follow = redis
+      ? setInterval(() => {
+          const n = app.hub.conns.size
+          if (writing || n === reported) return
+          reported = n
+          writing = local()
+            .then((s) => redis.hset(KEY, nodeId, JSON.stringify(s)))
+            .catch(() => app.metrics.redisErrors.inc())
+            .finally(() => (writing = null))
+        }, CONN_FOLLOW_MS)
+      : null
+    follow?.unref()
     app.addHook('preClose', async () => {
       clearInterval(timer)
+      if (follow) clearInterval(follow)
+      // A write in flight must not land after the goodbye below and bring the node back.
+      // (Bounded: with Redis away the write may hang, and shutdown must not.)
+      if (writing) await Promise.race([writing, new Promise((r) => setTimeout(r, 1_000).unref())])
       await redis?.hdel(KEY, nodeId).catch(() => {})
     })
 

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { MemberCache } from '../../realtime/member-cache'
 import { ThrottledLog } from '../../realtime/throttled-log'
 import { MemoryTotals, type ReactionTotals } from '../../realtime/reaction-totals'
 import { RedisTotals } from '../../realtime/reaction-totals-redis'
@@ -8,11 +9,18 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** v1.1 §B: counts `react` taps and sends each room's `reactions` frames. */
     reactions: Reactions
+    /** The memberships `react` checks, without a store read per tap. */
+    reactMembers: MemberCache
   }
 }
 
-/** How often a node merges its counted taps: what a kill -9 may lose. */
-export const REACT_FLUSH_MS = 500
+/**
+ * How often a node merges its counted taps. With Redis, what a kill -9 of a node loses (a
+ * merge is a Redis round trip per room). Embedded, merging is a few additions in memory,
+ * done often so that the writes — every 0.8 s per room while reactions come — are all that
+ * a kill -9 can lose.
+ */
+export const REACT_FLUSH_MS = { redis: 500, memory: 100 }
 /**
  * One frame per room per slot across the cluster. A little over a second, so that two frames
  * sent a slot apart never arrive less than a second apart however the network jitters.
@@ -33,22 +41,30 @@ export default fp(
     const reactions = new Reactions({
       store: app.store,
       totals,
-      emit: (room, frame) => app.hub.emit(room, frame),
+      emit: (room, frame) => app.hub.emit(room, { ...frame }),
       warn: (what, err, room) => log.warn(what, { err: String(err), room }, `${what} failed; retried`),
-      flushMs: REACT_FLUSH_MS,
+      flushMs: app.redis ? REACT_FLUSH_MS.redis : REACT_FLUSH_MS.memory,
+      persistMerges: memory !== null,
     })
     // Like/flower messages change RoomInfo.stats too: their sender is named in the next frame.
     app.hub.onStored = (m) => {
       if (m.kind === 'like' || m.kind === 'flower') reactions.touch(m.room, m.from)
     }
+    const members = new MemberCache()
+    app.hub.onRoomChange = (room, user) => members.drop(room, user)
     reactions.start()
     // Embedded mode keeps idle rooms' totals for an hour (the store has them once announced).
-    const sweep = memory ? setInterval(() => memory.forget(Date.now() - 3600_000), 600_000) : null
-    sweep?.unref()
+    const sweep = setInterval(() => {
+      members.sweep()
+      memory?.forget(Date.now() - 3600_000)
+    }, 60_000)
+    sweep.unref()
     app.decorate('reactions', reactions)
+    app.decorate('reactMembers', members)
     app.addHook('onClose', async () => {
-      if (sweep) clearInterval(sweep)
+      clearInterval(sweep)
       app.hub.onStored = null
+      app.hub.onRoomChange = null
       await reactions.stop()
     })
   },

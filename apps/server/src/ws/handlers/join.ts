@@ -27,6 +27,8 @@ export async function join(ctx: HandlerContext, f: JoinFrame): Promise<void> {
     // `after`, or reachable with `more`). Read after, a message stored in between would sit
     // above the page yet at or below lastSeq — skipped by live pushes, never in the reply.
     const [head, admins] = await Promise.all([store.getRoom(room.id), store.listAdmins(room.id)])
+    // §B stats: the live reaction totals (frames sent after this one carry newer ones).
+    const reactions = await app.reactions.live(head ?? room)
     const page =
       f.after === undefined
         ? await store.getMessages(room.id, { limit: Limits.joinLatest })
@@ -41,7 +43,7 @@ export async function join(ctx: HandlerContext, f: JoinFrame): Promise<void> {
     const mutedUntil = member.mutedUntil !== null && member.mutedUntil > now ? member.mutedUntil : null
     ctx.reply({
       type: 'joined',
-      room: roomInfo(head ?? room, admins),
+      room: roomInfo(head ?? room, admins, reactions),
       lastSeq,
       online,
       // Cut to fit 1 MiB (v1.1 §H), keeping the newest (an `after` join: the oldest).
