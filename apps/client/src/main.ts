@@ -3,6 +3,7 @@ import * as Pinia from 'pinia'
 import App from './App.vue'
 import { createPlatformDeps } from './platform'
 import { initLocale } from './platform/locale'
+import { installA11yFixes } from './platform/a11y'
 import { provideDeps } from './stores/deps'
 
 export function createApp() {
@@ -10,6 +11,7 @@ export function createApp() {
   provideDeps(createPlatformDeps())
   // Before any page renders: the first paint is already in the user's language.
   initLocale()
+  installA11yFixes()
   const app = createSSRApp(App)
   app.use(Pinia.createPinia())
   return { app, Pinia }

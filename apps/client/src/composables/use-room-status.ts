@@ -1,9 +1,7 @@
 // What the chat page shows about the room itself: its RoomInfo, whether I host it, why I
 // cannot send (my mute or 全员禁言), why I am not in it (kicked: a toast and back to the
-// rooms list), and the WeChat share card (an invite room's card carries its code).
-import { onShareAppMessage } from '@dcloudio/uni-app'
-import { computed, watch, type Ref } from 'vue'
-import { chatPath } from '../engine/invite-link'
+// rooms list), and the code a share card or link carries (an invite room's).
+import { computed, ref, watch, type Ref } from 'vue'
 import { formatUntil } from '../engine/room-roles'
 import { dateLabels, errorText, t } from '../i18n'
 import { useHostStore } from '../stores/host'
@@ -42,14 +40,12 @@ export function useRoomStatus(room: Ref<string>, invite: Ref<string | null>, onK
   })
 
   // Hosts may read the code; others share the one their own link carried.
-  let shareCode = ''
+  const hostCode = ref('')
   watch([info, hosting], ([i, h]) => {
-    if (i?.access === 'invite' && h && !shareCode) void host.inviteCode(room.value).then((c) => (shareCode = c), () => undefined)
+    if (i?.access === 'invite' && h && !hostCode.value) void host.inviteCode(room.value).then((c) => (hostCode.value = c), () => undefined)
   })
-  onShareAppMessage(() => ({
-    title: rooms.titleOf(room.value),
-    path: chatPath(room.value, info.value?.access === 'invite' ? shareCode || invite.value : null),
-  }))
+  /** The code a shared link carries: only an invite room's (v1.1 §F). The page's share hooks use it. */
+  const shareCode = computed(() => (info.value?.access === 'invite' ? hostCode.value || invite.value || '' : ''))
 
-  return { info, hosting, mutedText, joinError, joinErrorText }
+  return { info, hosting, mutedText, joinError, joinErrorText, shareCode }
 }

@@ -14,6 +14,10 @@ export interface Api {
   login(name: string, avatar?: string | null): Promise<LoginResponse>
   loginWechat(code: string, name?: string, avatar?: string | null): Promise<LoginResponse>
   me(): Promise<User>
+  /** A fresh token for the current one (same user, a full lifetime). */
+  refreshToken(): Promise<LoginResponse>
+  /** v1.1 §E: WeChat login and subscribe-message templates (no token needed). */
+  config(): Promise<ClientConfig>
   rooms(): Promise<RoomSummary[]>
   /** Without `id` the server picks one (v1.1 §A). */
   createRoom(req: { id?: string; title?: string; access?: RoomAccess }): Promise<RoomInfo>
@@ -31,6 +35,10 @@ export interface Api {
   online(room: string): Promise<User[]>
   /** Whether `POST /api/uploads` exists yet: it answers 503 `unavailable` until then. */
   uploadsAvailable(): Promise<boolean>
+}
+
+export interface ClientConfig {
+  wechat: { login: boolean; templates: { answer?: string; dm?: string; mention?: string } }
 }
 
 export interface RoomPatch {
@@ -58,6 +66,8 @@ export function createApi(http: HttpClient, base: () => string, token: () => str
     loginWechat: (code, name, avatar) =>
       call('POST', '/api/login/wechat', { code, ...(name ? { name } : {}), ...(avatar ? { avatar } : {}) }, false),
     me: () => call('GET', '/api/me'),
+    refreshToken: () => call('POST', '/api/token/refresh', {}),
+    config: () => call('GET', '/api/config', undefined, false),
     rooms: () => call('GET', '/api/rooms'),
     createRoom: (req) => call('POST', '/api/rooms', req),
     room: (id) => call('GET', `/api/rooms/${enc(id)}`),

@@ -1,6 +1,7 @@
 // Turns stored and optimistic messages into the small, flat objects the chat page renders.
 // Only the rendered slice goes through here, so each mini-program setData stays small.
 import type { Message, User } from '@chat/protocol'
+import { mentionsMe } from './mentions'
 import type { PendingMessage } from './timeline'
 
 export interface ViewItem {
@@ -31,6 +32,8 @@ export interface ViewItem {
   quote: string
   /** For a question: the seq of its answer (0 while unanswered), to scroll to it. */
   answerSeq: number
+  /** Someone else's text or question that @-mentions me (v1.1 §D): highlighted. */
+  atMe: boolean
   ts: number
 }
 
@@ -80,6 +83,7 @@ function base(m: Message | PendingMessage, ctx: ViewContext, user: User): Omit<V
     width: body.width ?? 0,
     height: body.height ?? 0,
     ts: m.ts,
+    atMe: user.id !== ctx.me && mentionsMe(m.body, ctx.me),
   }
 }
 

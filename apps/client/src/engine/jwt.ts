@@ -21,16 +21,26 @@ function base64UrlDecode(s: string): string {
   return decodeURIComponent(bytes.map((b) => '%' + b.toString(16).padStart(2, '0')).join(''))
 }
 
-/** Expiry in ms since epoch, or null when the token is not a JWT or has no `exp`. */
-export function tokenExpiry(token: string): number | null {
+/** A numeric claim (seconds) in ms since epoch, or null when absent or not a JWT. */
+function timeClaim(token: string, name: 'exp' | 'iat'): number | null {
   const part = token.split('.')[1]
   if (!part) return null
   try {
     const claims = JSON.parse(base64UrlDecode(part))
-    return typeof claims?.exp === 'number' ? claims.exp * 1000 : null
+    return typeof claims?.[name] === 'number' ? claims[name] * 1000 : null
   } catch {
     return null
   }
+}
+
+/** Expiry in ms since epoch, or null when the token is not a JWT or has no `exp`. */
+export function tokenExpiry(token: string): number | null {
+  return timeClaim(token, 'exp')
+}
+
+/** Issued-at in ms since epoch, or null when the token is not a JWT or has no `iat`. */
+export function tokenIssuedAt(token: string): number | null {
+  return timeClaim(token, 'iat')
 }
 
 export function tokenExpired(token: string, now = Date.now()): boolean {

@@ -46,4 +46,9 @@ export interface EngineDeps {
   pauseInBackground: boolean
   /** A WeChat login code (uni.login) on mp-weixin; absent on H5. */
   wechatCode?: () => Promise<string | null>
+  /**
+   * mp-weixin: `wx.requestSubscribeMessage` for these template ids → each id's answer
+   * (`accept`, `reject`, `ban`, `filter`); rejects when WeChat refuses the call. Absent on H5.
+   */
+  subscribe?: (templateIds: string[]) => Promise<Record<string, string>>
 }

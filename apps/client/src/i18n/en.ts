@@ -181,4 +181,15 @@ export const en: Strings = {
   a11yMembers: '{n} members online',
   a11yPickAvatar: 'Avatar {n}',
   a11yAvatarChosen: 'selected',
+  // mentions, links, account (issue 12)
+  mentionPick: 'Mention someone',
+  mentionSearch: 'Search by name',
+  mentionNobody: 'Nobody to mention',
+  mentionMeTag: '@me',
+  mentionedTag: '[You were mentioned]',
+  copyLink: 'Copy link',
+  logoutConfirmGuest: 'You are signed in as a guest. Once you log out you cannot come back as this user: your chats and private messages will be gone. Log out?',
+  logoutConfirmWechat: 'Log out? Sign in with WeChat again to come back to this account.',
+  loginWechatAvatar: 'Use my WeChat photo',
+  loginWechatAvatarChosen: 'WeChat photo chosen',
 }

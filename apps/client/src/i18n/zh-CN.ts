@@ -179,6 +179,17 @@ export const zhCN = {
   a11yMembers: '在线成员 {n} 人',
   a11yPickAvatar: '头像 {n}',
   a11yAvatarChosen: '已选中',
+  // mentions, links, account (issue 12)
+  mentionPick: '选择要@的人',
+  mentionSearch: '搜索名字',
+  mentionNobody: '没有找到可以@的人',
+  mentionMeTag: '@我',
+  mentionedTag: '[有人@我]',
+  copyLink: '复制链接',
+  logoutConfirmGuest: '你是以访客身份登录的。退出后无法再以这个身份回来，聊天记录和私聊都会找不到。确定退出？',
+  logoutConfirmWechat: '确定退出登录？之后用微信登录即可回到这个账号。',
+  loginWechatAvatar: '用微信头像',
+  loginWechatAvatarChosen: '已选微信头像',
 } as const
 
 export type Strings = { [K in keyof typeof zhCN]: string }

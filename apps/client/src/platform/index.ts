@@ -5,6 +5,7 @@ import { pauseInBackground, serverBase, wechatCode, hasWechatLogin } from './env
 import { uniHttp } from './http'
 import { uniSocket } from './socket'
 import { uniStorage } from './storage'
+import { hasSubscribe, requestSubscribe } from './subscribe'
 
 export { pickImage, uploadImage, previewImage, UploadError } from './media'
 export { canShare, roomLink } from './env'
@@ -17,6 +18,7 @@ export function createPlatformDeps(): EngineDeps {
     serverUrl: normalizeBase(serverBase()),
     pauseInBackground,
     ...(hasWechatLogin ? { wechatCode } : {}),
+    ...(hasSubscribe ? { subscribe: requestSubscribe } : {}),
   }
 }
 

@@ -2,9 +2,11 @@
 // (show/hide/network) and throttled typing. The other stores do the work.
 import { defineStore, getActivePinia } from 'pinia'
 import { ref } from 'vue'
+import { createTokenRefresher } from '../engine/token-refresh'
 import { useConnectionStore } from './connection'
 import { useHostStore } from './host'
 import { useMessagesStore } from './messages'
+import { useNoticesStore } from './notices'
 import { useQuestionsStore } from './questions'
 import { useReadsStore } from './reads'
 import { useRoomsStore } from './rooms'
@@ -16,6 +18,9 @@ export const useChatStore = defineStore('chat', () => {
   const session = useSessionStore()
   const lastTyping = new Map<string, number>()
   const booted = ref(false)
+  // Half-way through its life the token is traded for a fresh one (guests would lose
+  // their identity with it); on start, on show, and by timer while the app runs.
+  const tokens = createTokenRefresher({ token: () => session.token, refresh: () => session.refresh() })
 
   /** Creates the stores (so they listen before the first frame) and connects when logged in. */
   function boot(): boolean {
@@ -28,6 +33,8 @@ export const useChatStore = defineStore('chat', () => {
     if (!session.token && !session.restore()) return false
     useConnectionStore().start()
     void session.verify()
+    tokens.start()
+    void useNoticesStore().load()
     return true
   }
 
@@ -38,6 +45,7 @@ export const useChatStore = defineStore('chat', () => {
 
   /** Forgets the user and everything loaded for them; fresh stores on the next login. */
   function logout(): void {
+    tokens.stop()
     useConnectionStore().stop()
     session.logout()
     useReadsStore().drafts.clear()
@@ -50,7 +58,11 @@ export const useChatStore = defineStore('chat', () => {
     booted.value = false
   }
 
-  const onShow = () => session.token && useConnectionStore().wake()
+  const onShow = () => {
+    if (!session.token) return
+    tokens.check()
+    useConnectionStore().wake()
+  }
   const onHide = () => useConnectionStore().sleep()
   const onNetwork = (connected: boolean) => connected && onShow()
 

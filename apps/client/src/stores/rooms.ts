@@ -3,6 +3,7 @@
 import { defineStore } from 'pinia'
 import { reactive, ref } from 'vue'
 import { parseRoomId, type Message, type Role, type RoomAccess, type RoomInfo, type RoomSummary, type ServerFrame, type User } from '@chat/protocol'
+import { mentionsMe } from '../engine/mentions'
 import { isHostRole, roleIn } from '../engine/room-roles'
 import { useConnectionStore } from './connection'
 import { useMessagesStore } from './messages'
@@ -80,7 +81,10 @@ export const useRoomsStore = defineStore('rooms', () => {
       if (msg.seq <= r.lastSeq) return
       r.lastSeq = msg.seq
       r.lastMessage = msg
-      if (room !== active.value && msg.from.id !== me()) r.unread++
+      if (room !== active.value && msg.from.id !== me()) {
+        r.unread++
+        if (mentionsMe(msg.body, me())) r.mentioned = true
+      }
     })
     // Newest activity first, like the server orders it.
     const i = list.value.findIndex((x) => x.id === room)
@@ -135,7 +139,7 @@ export const useRoomsStore = defineStore('rooms', () => {
         return
       }
       case 'read':
-        if (f.user === me()) upsert(f.room, (r) => (r.unread = 0))
+        if (f.user === me()) upsert(f.room, (r) => ((r.unread = 0), (r.mentioned = false)))
         return
       case 'kicked':
         list.value = list.value.filter((x) => x.id !== f.room)
@@ -147,7 +151,7 @@ export const useRoomsStore = defineStore('rooms', () => {
   /** The room on screen: its messages are read as they come. */
   function setActive(room: string | null): void {
     active.value = room
-    if (room) upsert(room, (r) => (r.unread = 0))
+    if (room) upsert(room, (r) => ((r.unread = 0), (r.mentioned = false)))
   }
 
   /** Whether I may answer questions here; unknown (a server without `role`) lets the server decide. */

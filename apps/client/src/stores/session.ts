@@ -8,22 +8,32 @@ import { useDeps } from './deps'
 
 const STORAGE_KEY = 'chat.session'
 
+/** How the user signed in: a guest cannot come back once logged out; WeChat can. */
+export type LoginVia = 'guest' | 'wechat'
+
 interface Saved {
   token: string
   user: User
+  via?: LoginVia
 }
 
 export const useSessionStore = defineStore('session', () => {
   const deps = useDeps()
   const token = ref<string | null>(null)
   const user = ref<User | null>(null)
+  const via = ref<LoginVia>('guest')
   const api = createApi(deps.http, () => deps.serverUrl, () => token.value)
   const loggedIn = computed(() => !!token.value && !!user.value)
 
-  function save(res: LoginResponse): User {
+  function persist(): void {
+    if (token.value && user.value) deps.storage.set(STORAGE_KEY, JSON.stringify({ token: token.value, user: user.value, via: via.value } satisfies Saved))
+  }
+
+  function save(res: LoginResponse, how: LoginVia = 'guest'): User {
     token.value = res.token
     user.value = res.user
-    deps.storage.set(STORAGE_KEY, JSON.stringify({ token: res.token, user: res.user } satisfies Saved))
+    via.value = how
+    persist()
     return res.user
   }
 
@@ -36,6 +46,8 @@ export const useSessionStore = defineStore('session', () => {
       if (typeof saved?.token !== 'string' || !saved.user?.id || tokenExpired(saved.token)) throw new Error('stale')
       token.value = saved.token
       user.value = saved.user
+      // Sessions saved before `via` existed were guests (WeChat login came later).
+      via.value = saved.via === 'wechat' ? 'wechat' : 'guest'
       return true
     } catch {
       deps.storage.remove(STORAGE_KEY)
@@ -52,7 +64,7 @@ export const useSessionStore = defineStore('session', () => {
     try {
       const me = await api.me()
       user.value = me
-      deps.storage.set(STORAGE_KEY, JSON.stringify({ token: token.value, user: me }))
+      persist()
       return true
     } catch (e) {
       if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
@@ -72,12 +84,32 @@ export const useSessionStore = defineStore('session', () => {
     const code = deps.wechatCode ? await deps.wechatCode().catch(() => null) : null
     if (code) {
       try {
-        return save(await api.loginWechat(code, name.trim() || undefined, avatar || undefined))
+        return save(await api.loginWechat(code, name.trim() || undefined, avatar || undefined), 'wechat')
       } catch (e) {
         if (!(e instanceof ApiError && e.status === 503)) throw e
       }
     }
     return login(name, avatar)
+  }
+
+  /**
+   * Trades the token for a fresh one. A definite refusal (bad or expired token, banned)
+   * logs out; a network failure rejects and the caller tries again later.
+   */
+  async function refresh(): Promise<void> {
+    const old = token.value
+    if (!old) return
+    try {
+      const res = await api.refreshToken()
+      // Logged out (or in as someone else) while the call was out: not ours any more.
+      if (token.value !== old) return
+      token.value = res.token
+      user.value = res.user
+      persist()
+    } catch (e) {
+      if (token.value === old && e instanceof ApiError && (e.status === 401 || e.status === 403)) logout()
+      throw e
+    }
   }
 
   function logout(): void {
@@ -86,5 +118,5 @@ export const useSessionStore = defineStore('session', () => {
     deps.storage.remove(STORAGE_KEY)
   }
 
-  return { token, user, loggedIn, api, restore, verify, login, loginAuto, logout }
+  return { token, user, via, loggedIn, api, restore, verify, refresh, login, loginAuto, logout }
 })

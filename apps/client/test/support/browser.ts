@@ -24,15 +24,16 @@ const ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ]
 
-/** A fresh browser profile with a phone-sized viewport. */
-export async function openBrowser(): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
+/** A fresh browser profile with a phone-sized viewport (Chinese, light, unless told otherwise). */
+export async function openBrowser(opts: { locale?: string; colorScheme?: 'light' | 'dark' } = {}): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'chat-chromium-'))
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     args: ARGS,
     viewport: { width: 390, height: 760 },
     deviceScaleFactor: 2,
-    locale: 'zh-CN',
+    locale: opts.locale ?? 'zh-CN',
+    colorScheme: opts.colorScheme ?? 'light',
     hasTouch: true,
   })
   const page = context.pages()[0] ?? (await context.newPage())

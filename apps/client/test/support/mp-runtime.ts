@@ -50,6 +50,14 @@ export interface MiniProgram {
   modals: Modal[]
   /** Every wx.request, as `METHOD url`. */
   requests: string[]
+  /** Every navigation bar title set, in order. */
+  titles: string[]
+  /** Every wx.requestSubscribeMessage call's template ids, in order (answered "accept"). */
+  subscribes: string[][]
+  /** The card WeChat would share from the page on top (its onShareAppMessage / onShareTimeline). */
+  shareCard(kind?: 'app' | 'timeline'): Record<string, unknown> | undefined
+  /** WeChat opening a page from outside (a share card, a notice) while the app runs: reLaunch. */
+  relaunch(url: string): void
   /** The route of the page on top, e.g. `pages/chat/chat`. */
   route(): string
   find(testId: string): HTMLElement | null
@@ -108,7 +116,12 @@ const parseJson = (text: string): unknown => {
 }
 
 /** Loads the compiled app in `root`, launches it and opens its first page (as WeChat does). */
-export function launchMiniProgram(root: string): MiniProgram {
+/**
+ * `entry`: the page WeChat opens first (a share card's path; default the login page).
+ * `server`: where the build's server address really goes (its origin is swapped), so a test
+ * can run its own server on any port.
+ */
+export function launchMiniProgram(root: string, opts: { language?: string; entry?: string; server?: string } = {}): MiniProgram {
   installDom()
   const req = createRequire(join(clientDir, 'package.json'))
   const stack: OpenPage[] = []
@@ -118,6 +131,10 @@ export function launchMiniProgram(root: string): MiniProgram {
   const sheets: ActionSheet[] = []
   const modals: Modal[] = []
   const requests: string[] = []
+  const titles: string[] = []
+  const subscribes: string[][] = []
+  const built = opts.server ? JSON.parse(readFileSync(`${root}.json`, 'utf8')).serverUrl as string : ''
+  const to = (url: string) => (opts.server && built ? url.replace(built, opts.server).replace(built.replace('http', 'ws'), opts.server.replace('http', 'ws')) : url)
   let image: string | null = null
   let app: Instance | null = null
   const g = globalThis as Record<string, unknown>
@@ -174,7 +191,16 @@ export function launchMiniProgram(root: string): MiniProgram {
       done(o, {})
     })
 
+  // WeChat's own language setting (`zh_CN`, `en`), which the app follows.
+  const withLanguage = (f: unknown) => () => ({ ...((typeof f === 'function' ? f() : {}) as object), language: opts.language ?? 'zh_CN' })
   Object.assign(wx, {
+    getAppBaseInfo: withLanguage(wx.getAppBaseInfo),
+    getSystemInfoSync: withLanguage(wx.getSystemInfoSync),
+    setNavigationBarTitle: (o: { title: string } & Callbacks) => (titles.push(o.title), done(o, {})),
+    requestSubscribeMessage: (o: { tmplIds: string[] } & Callbacks) => {
+      subscribes.push([...o.tmplIds])
+      setTimeout(() => done(o, { errMsg: 'requestSubscribeMessage:ok', ...Object.fromEntries(o.tmplIds.map((id) => [id, 'accept'])) }))
+    },
     reLaunch: (o: { url: string } & Callbacks) =>
       navigate(o, () => {
         while (stack.length) closePage(stack.pop())
@@ -214,7 +240,7 @@ export function launchMiniProgram(root: string): MiniProgram {
         return { abort() {}, onHeadersReceived() {}, offHeadersReceived() {} }
       }
       const body = o.data !== undefined && method !== 'GET' ? JSON.stringify(o.data) : undefined
-      fetch(o.url, { method, headers: o.header, body })
+      fetch(to(o.url), { method, headers: o.header, body })
         .then(async (res) => done(o, { statusCode: res.status, data: parseJson(await res.text()), header: {} }))
         .catch((e) => failed(o, `request:fail ${e}`))
       return { abort() {}, onHeadersReceived() {}, offHeadersReceived() {} }
@@ -223,7 +249,7 @@ export function launchMiniProgram(root: string): MiniProgram {
       const form = new FormData()
       for (const [k, v] of Object.entries(o.formData ?? {})) form.append(k, v)
       form.append(o.name, new Blob([readFileSync(o.filePath)], { type: 'image/png' }), basename(o.filePath))
-      fetch(o.url, { method: 'POST', headers: o.header, body: form })
+      fetch(to(o.url), { method: 'POST', headers: o.header, body: form })
         .then(async (res) => done(o, { statusCode: res.status, data: await res.text() }))
         .catch((e) => failed(o, `uploadFile:fail ${e}`))
       return { abort() {}, onProgressUpdate() {} }
@@ -241,7 +267,7 @@ export function launchMiniProgram(root: string): MiniProgram {
       done(o, { type: 'image', tempFiles: [{ tempFilePath: p, size: statSync(p).size, fileType: 'image' }] })
     },
     connectSocket: (o: { url: string } & Callbacks) => {
-      const task = socketTask(o.url, sockets)
+      const task = socketTask(to(o.url), sockets)
       setTimeout(() => done(o, {}))
       return task
     },
@@ -250,10 +276,12 @@ export function launchMiniProgram(root: string): MiniProgram {
   req(join(root, 'app.js'))
   if (!app) throw new Error(`${root}/app.js did not call App()`)
   const launched: Instance = app
-  const options = { path: 'pages/login/login', query: {}, scene: 1001 }
+  const entry = opts.entry ?? '/pages/login/login'
+  const [entryPath, entryQuery = ''] = entry.replace(/^\//, '').split('?')
+  const options = { path: entryPath, query: Object.fromEntries(new URLSearchParams(entryQuery)), scene: opts.entry ? 1007 : 1001 }
   launched.onLaunch(options)
   launched.onShow(options)
-  openPage('/pages/login/login')
+  openPage(entry)
 
   const findAll = (id: string) => (top() ? [...top().comp.dom.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)] : [])
   const find = (id: string) => findAll(id)[0] ?? null
@@ -273,6 +301,10 @@ export function launchMiniProgram(root: string): MiniProgram {
     sheets,
     modals,
     requests,
+    titles,
+    subscribes,
+    shareCard: (kind = 'app') => top()?.comp.instance[kind === 'app' ? 'onShareAppMessage' : 'onShareTimeline']?.({ from: 'menu' }),
+    relaunch: (url) => void (wx.reLaunch as (o: object) => void)({ url }),
     route: () => top()?.route ?? '',
     find,
     findAll,

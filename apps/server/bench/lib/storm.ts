@@ -5,7 +5,7 @@
  * storm may cost: server CPU, and the latency of the messages sent during it.
  */
 import type { RunResult } from './gen-protocol'
-import { cpuLine, log, machineCalm, measured, otherLoad, quiet, type Measured, type Side } from './side'
+import { cpuLine, log, machineCalm, measured, otherLoad, quiet, sleep, type Measured, type Side } from './side'
 
 export interface StormPlan {
   members: number
@@ -71,6 +71,7 @@ export async function reactionStorm(side: Side, plan: StormPlan): Promise<StormR
   const base = { rate: plan.messagesPerSec, sendersPerRoom: plan.senders, drainMs: 2000 }
   // Warm-up of both paths (JIT, pools), not measured.
   await side.gen.run({ ...base, durationMs: 1500, reactors: plan.reactors, reactRate: plan.reactRate })
+  await sleep(2000) // its last `reactions` frame comes up to ~1.6 s after the last tap
   await quiet(side)
   const once = async (reactors: number) => {
     await machineCalm(side)

@@ -55,8 +55,11 @@ export class Hub {
   private readonly presenceFrames = new PresenceCoalescer()
   /** Told of every message this node stores (the reactions service counts likes and flowers). */
   onStored: ((msg: Message) => void) | null = null
-  /** Told of mutes and kicks (a user) and `room` pushes (user null) on every node: caches drop what they held. */
-  onRoomChange: ((room: string, user: string | null) => void) | null = null
+  /**
+   * Told of mutes and kicks (a user) and `room` pushes (user null) on every node, `here` on
+   * the node that made the change: caches drop what they held.
+   */
+  onRoomChange: ((room: string, user: string | null, here: boolean) => void) | null = null
 
   constructor(private readonly d: HubDeps) {
     this.origin = `${d.nodeId}.${randomBytes(4).toString('hex')}`
@@ -204,6 +207,7 @@ export class Hub {
 
   /** An ephemeral room event (typing, read, recalled, presence) to every node. */
   emit(room: string, frame: { type: string; [k: string]: unknown }, exclude: Exclude = {}): void {
+    if (frame.type === 'room') this.onRoomChange?.(room, null, true)
     this.deliverEvent(room, frame, exclude)
     this.publish(roomChannel(room), encodeEvent(this.origin, room, frame, exclude))
   }
@@ -230,11 +234,14 @@ export class Hub {
     if (!env || env.o === this.origin) return
     if (channel === CONTROL_CHANNEL) return this.onControl(env)
     if (env.k === 'm') this.feeds.get(env.m.room)?.offer(env.m)
-    else if (env.k === 'e') this.deliverEvent(env.room, env.e as { type: string; [k: string]: unknown }, env.x ?? {})
+    else if (env.k === 'e') {
+      if (env.e.type === 'room') this.onRoomChange?.(env.room, null, false)
+      this.deliverEvent(env.room, env.e as { type: string; [k: string]: unknown }, env.x ?? {})
+    }
   }
 
   private onControl(env: Envelope): void {
-    if (env.k === 'kick' || env.k === 'mute') this.onRoomChange?.(env.room, env.user)
+    if (env.k === 'kick' || env.k === 'mute') this.onRoomChange?.(env.room, env.user, env.o === this.origin)
     if (env.k === 'kick') {
       // What the room released before the kick reaches everyone before the `kicked` frame.
       this.feeds.get(env.room)?.flush()
@@ -254,7 +261,6 @@ export class Hub {
   }
 
   private deliverEvent(room: string, frame: { type: string; [k: string]: unknown }, exclude: Exclude): void {
-    if (frame.type === 'room') this.onRoomChange?.(room, null)
     if (!this.feeds.has(room)) return
     const data = JSON.stringify(frame)
     const userId = frame.type === 'presence' ? (frame.user as { id?: unknown } | undefined)?.id : undefined

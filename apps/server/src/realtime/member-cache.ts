@@ -1,40 +1,54 @@
 import type { MemberRecord } from '../store/types'
 
+/** A room's change stamp shared by every node (Redis), or null when none is held. */
+export interface RoomStamps {
+  read(room: string): Promise<string | null>
+  /** Marks a change; the caller does not wait for it. */
+  bump(room: string): void
+}
+
 /**
  * Memberships as a `react` needs them (mute, 全员禁言, role), kept for a few seconds so a
  * storm of taps costs no store read each: a thousand taps a second would otherwise queue
  * ahead of the sends' writes in the connection pool. What changes them reaches every node
  * through the hub — a mute or kick (control channel), a `room` push (全员禁言, roles) — and
- * drops the entries at once; the TTL bounds anything missed while the broker was away.
+ * drops the entries at once. Across nodes that message can arrive after the user's next
+ * tap, so with Redis the node making the change also bumps the room's stamp, and a tap
+ * uses an entry only while the stamp (read alongside the rate-limit hit) is the one it was
+ * made under. The TTL bounds anything missed while Redis was away.
  */
 export class MemberCache {
-  private readonly entries = new Map<string, { member: MemberRecord; until: number }>()
+  private readonly entries = new Map<string, { member: MemberRecord; stamp: string | null; until: number }>()
   /** Bumped by every drop: a read that started before one must not be kept. */
   private gen = 0
 
   constructor(
+    private readonly stamps: RoomStamps | null,
     private readonly ttlMs = 5000,
     private readonly max = 100_000,
   ) {}
 
   async get(room: string, userId: string, read: () => Promise<MemberRecord>): Promise<MemberRecord> {
     const key = `${room}\n${userId}`
+    const gen = this.gen
+    // undefined: Redis did not answer — the entries then hold for their TTL.
+    const stamp = this.stamps ? await this.stamps.read(room).catch(() => undefined) : null
     const now = Date.now()
     const hit = this.entries.get(key)
-    if (hit && hit.until > now) return hit.member
-    const gen = this.gen
+    if (hit && hit.until > now && (stamp === undefined || hit.stamp === stamp)) return hit.member
     const member = await read()
-    if (gen === this.gen) {
+    if (gen === this.gen && stamp !== undefined) {
       if (this.entries.size >= this.max) this.sweep(now)
       if (this.entries.size >= this.max) this.entries.clear()
-      this.entries.set(key, { member, until: now + this.ttlMs })
+      this.entries.set(key, { member, stamp, until: now + this.ttlMs })
     }
     return member
   }
 
   /** A user's standing in a room changed (`userId` null: the room's settings or roles). */
-  drop(room: string, userId: string | null): void {
+  drop(room: string, userId: string | null, here: boolean): void {
     this.gen++
+    if (here) this.stamps?.bump(room)
     if (userId !== null) {
       this.entries.delete(`${room}\n${userId}`)
       return

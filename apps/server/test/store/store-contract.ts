@@ -121,6 +121,7 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         expect(made).toEqual({
           id: rid, title: 'First', kind: 'group', ownerId: o.id, lastSeq: 0, createdAt: 10,
           access: 'open', mutedAll: false, announcement: null, inviteCode: null, likes: 0, flowers: 0,
+          reactionLikes: 0, reactionFlowers: 0,
         })
         const again = await store.ensureRoom({ id: rid, title: 'Second', kind: 'group', ownerId: null, ts: 20 })
         expect(again).toEqual(made)

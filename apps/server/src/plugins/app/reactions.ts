@@ -50,8 +50,16 @@ export default fp(
     app.hub.onStored = (m) => {
       if (m.kind === 'like' || m.kind === 'flower') reactions.touch(m.room, m.from)
     }
-    const members = new MemberCache()
-    app.hub.onRoomChange = (room, user) => members.drop(room, user)
+    const redis = app.redis
+    const stampKey = (room: string) => `chat:rxv:{${room}}`
+    const members = new MemberCache(
+      redis && {
+        read: (room) => redis.get(stampKey(room)),
+        // Outlives any cache entry made under the old stamp (5 s).
+        bump: (room) => void redis.set(stampKey(room), `${Date.now()}.${Math.random()}`, 'PX', 60_000).catch(() => {}),
+      },
+    )
+    app.hub.onRoomChange = (room, user, here) => members.drop(room, user, here)
     reactions.start()
     // Embedded mode keeps idle rooms' totals for an hour (the store has them once announced).
     const sweep = setInterval(() => {
