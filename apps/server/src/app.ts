@@ -1,7 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify'
-import { ErrorCode, ErrorStatus, isErrorCode } from '@chat/protocol'
+import { ErrorCode, type HttpError } from '@chat/protocol'
 import type { Config } from './config'
 import { AppError, toAppError } from './lib/errors'
+import { StoreUnavailableError } from './store/types'
 import configPlugin from './plugins/external/config'
 import corsPlugin from './plugins/external/cors'
 import dbPlugin from './plugins/external/db'
@@ -14,6 +15,7 @@ import brokerPlugin from './plugins/app/broker'
 import clusterStatsPlugin from './plugins/app/cluster-stats'
 import contentPlugin from './plugins/app/content'
 import hubPlugin from './plugins/app/hub'
+import limitsPlugin from './plugins/app/limits'
 import metricsPlugin from './plugins/app/metrics'
 import noticesPlugin from './plugins/app/notices'
 import presencePlugin from './plugins/app/presence'
@@ -62,7 +64,7 @@ export async function buildApp(
   app.setErrorHandler((err, req, reply) => {
     let e: AppError
     const status = (err as { statusCode?: number }).statusCode
-    if (err instanceof AppError || (err as Error).name === 'StoreUnavailableError') e = toAppError(err)
+    if (err instanceof AppError || err instanceof StoreUnavailableError) e = toAppError(err)
     else if (status === 413) e = new AppError(ErrorCode.TooLarge, 'request body too large')
     else if (status === 415) e = new AppError(ErrorCode.UnsupportedMedia, 'unsupported content type')
     else if (status && status >= 400 && status < 500) e = new AppError(ErrorCode.BadRequest, (err as Error).message)
@@ -73,10 +75,10 @@ export async function buildApp(
     if (e.code === ErrorCode.RateLimited && retryAfter) reply.header('retry-after', String(retryAfter))
     if (e.code === ErrorCode.Internal) req.log.error({ err }, 'request failed')
     if (e.code === ErrorCode.Unavailable) app.metrics?.storeErrors.inc()
-    return reply.code(e.status).send({ error: e.code, message: e.message })
+    return reply.code(e.status).send({ error: e.code, message: e.message } satisfies HttpError)
   })
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: ErrorCode.NotFound, message: `no route for ${req.method} ${req.url.split('?')[0]}` }),
+    reply.code(404).send({ error: ErrorCode.NotFound, message: `no route for ${req.method} ${req.url.split('?')[0]}` } satisfies HttpError),
   )
 
   await app.register(configPlugin, { config })
@@ -89,6 +91,7 @@ export async function buildApp(
   await app.register(metricsPlugin)
   await app.register(brokerPlugin)
   await app.register(presencePlugin)
+  await app.register(limitsPlugin)
   await app.register(authPlugin)
   await app.register(apiLimitsPlugin)
   await app.register(contentPlugin)
@@ -111,5 +114,3 @@ export async function buildApp(
   await app.register(clientApp)
   return app
 }
-
-export { isErrorCode, ErrorStatus }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { isIP } from 'node:net'
 import path from 'node:path'
-import { parseRedisUrl } from './broker/redis-url'
+import { parseRedisUrl } from './redis/url'
 
 /**
  * Every setting of the server, read once from the environment. A bad value throws a

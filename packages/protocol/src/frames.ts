@@ -18,27 +18,6 @@ export const ClientFrameType = {
 } as const
 export type ClientFrameType = (typeof ClientFrameType)[keyof typeof ClientFrameType]
 
-export const ServerFrameType = {
-  Welcome: 'welcome',
-  Joined: 'joined',
-  Left: 'left',
-  Ack: 'ack',
-  History: 'history',
-  Typing: 'typing',
-  Read: 'read',
-  Recalled: 'recalled',
-  Pong: 'pong',
-  Message: 'message',
-  Presence: 'presence',
-  Kicked: 'kicked',
-  /** v1.1 §A: a room's settings, owner or admins changed. */
-  Room: 'room',
-  /** v1.1 §B: a room's reaction totals, at most one a second per room while they change. */
-  Reactions: 'reactions',
-  Error: 'error',
-} as const
-export type ServerFrameType = (typeof ServerFrameType)[keyof typeof ServerFrameType]
-
 interface Req { id?: RequestId }
 
 export interface HelloFrame extends Req { type: 'hello'; token: string; resume?: Record<string, number> }
@@ -85,7 +64,11 @@ export interface RoomPush { type: 'room'; room: string; info: RoomInfo }
 export interface ReactionsPush { type: 'reactions'; room: string; stats: RoomStats; from: User[] }
 /** Addition: to the muted user's connections joined to the room when a host mutes or unmutes them. */
 export interface MutePush { type: 'mute'; room: string; until: number | null }
-export interface ErrorFrame extends Req { type: 'error'; code: ErrorCode; message: string }
+export interface ErrorFrame extends Req {
+  type: 'error'; code: ErrorCode; message: string
+  /** Addition: the room a room-scoped request (or a `hello.resume` entry) named. */
+  room?: string
+}
 
 export type ServerFrame =
   | WelcomeFrame | JoinedFrame | LeftFrame | AckFrame | HistoryReplyFrame | TypingPush
@@ -99,4 +82,3 @@ export interface SendResult { room: string; cid: string; seq: number; ts: number
 export interface HistoryPage { messages: Message[]; more: boolean }
 export interface UploadResult { url: string; width: number; height: number }
 
-export type { MessageBody as Body }

@@ -192,4 +192,14 @@ export const en: Strings = {
   logoutConfirmWechat: 'Log out? Sign in with WeChat again to come back to this account.',
   loginWechatAvatar: 'Use my WeChat photo',
   loginWechatAvatarChosen: 'WeChat photo chosen',
+  // reactions (issue 11)
+  reactSep: ', ',
+  reactYou: 'You',
+  reactLineLike: '{names} liked this',
+  reactLineFlower: '{names} sent flowers',
+  reactLineBoth: '{names} sent likes and flowers',
+  reactLineLikeMany: '{names} and others ({n} people) liked this',
+  reactLineFlowerMany: '{names} and others ({n} people) sent flowers',
+  reactLineBothMany: '{names} and others ({n} people) sent likes and flowers',
+  flowerPick: 'Send {n}',
 }

@@ -190,6 +190,16 @@ export const zhCN = {
   logoutConfirmWechat: '确定退出登录？之后用微信登录即可回到这个账号。',
   loginWechatAvatar: '用微信头像',
   loginWechatAvatarChosen: '已选微信头像',
+  // reactions (issue 11)
+  reactSep: '、',
+  reactYou: '我',
+  reactLineLike: '{names} 点了赞',
+  reactLineFlower: '{names} 送了花',
+  reactLineBoth: '{names} 点赞送花',
+  reactLineLikeMany: '{names} 等 {n} 人点了赞',
+  reactLineFlowerMany: '{names} 等 {n} 人送了花',
+  reactLineBothMany: '{names} 等 {n} 人点赞送花',
+  flowerPick: '送 {n} 朵',
 } as const
 
 export type Strings = { [K in keyof typeof zhCN]: string }

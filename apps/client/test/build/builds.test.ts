@@ -19,6 +19,8 @@ const TEST_IDS = [
   'announcement-bar', 'room-settings-button', 'announcement-input', 'announcement-save', 'mute-all-switch', 'member-item',
   'member-action-mute', 'member-action-kick', 'member-action-admin', 'member-action-owner', 'questions-button',
   'question-item', 'question-answer-input', 'question-answer-send', 'input-muted-hint',
+  // reactions (issue 11)
+  'reaction-sprite', 'reaction-line',
 ]
 
 describe('mp-weixin build', () => {

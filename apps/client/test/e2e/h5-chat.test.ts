@@ -95,12 +95,13 @@ describe('H5 build in Chromium', { timeout: 60_000 }, () => {
     await expect.poll(() => alice.page.locator('[data-testid=message-input] textarea').inputValue()).toBe('')
   })
 
-  it('likes and flowers arrive as messages and bump the counters', async () => {
+  it('likes and flowers bump the counters as reactions, not messages (v1.1 §B)', async () => {
     await bob.page.getByTestId('like-button').click()
     await bob.page.getByTestId('flower-button').click()
-    await expect.poll(() => alice.page.getByTestId('message-item').count()).toBe(4)
-    await expect.poll(() => alice.page.getByTestId('like-button').innerText()).toContain('1')
-    await expect.poll(() => alice.page.getByTestId('flower-button').innerText()).toContain('1')
+    await bob.page.getByText('送 1 朵', { exact: true }).click()
+    await expect.poll(() => alice.page.getByTestId('like-button').innerText()).toContain('点赞 1')
+    await expect.poll(() => alice.page.getByTestId('flower-button').innerText()).toContain('送花 1')
+    expect(await alice.page.getByTestId('message-item').count()).toBe(2)
     await alice.page.waitForTimeout(600)
     await alice.page.screenshot({ path: join(shots, 'h5-chat-alice.png') })
     await bob.page.screenshot({ path: join(shots, 'h5-chat-bob.png') })

@@ -147,7 +147,7 @@ describe('host control in Chromium on two server nodes', { timeout: 90_000 }, ()
     const s = student.page
     await s.getByTestId('input-muted-hint').waitFor({ timeout: 5000 })
     const hint = await s.getByTestId('input-muted-hint').innerText()
-    expect(hint).toMatch(/你已被禁言，\d{2}:\d{2} 解除/)
+    expect(hint).toMatch(/你已被禁言，(\d{1,2}月\d{1,2}日 )?\d{2}:\d{2} 解除/)
     expect(await s.getByTestId('send-button').count()).toBe(0) // send is off
     await snap(s, '07-student-muted')
     // And the server refuses a send that tries anyway (the student's own token, through node B).

@@ -82,8 +82,38 @@ describe('mini-program pages against two server nodes', { timeout: 60_000 }, () 
     expect(rows().map(([seq]) => seq)).toEqual([1, 2, 3, 4])
     expect(mp.texts('message-text')).toEqual(['老师好，我在小程序里', '欢迎！今天讲第三章'])
     expect(rows()[2][1]).toContain('网页同学 送出 3 朵花')
-    expect(mp.find('flower-button')?.textContent).toContain('送花 3')
-    expect(mp.find('like-button')?.textContent).toContain('点赞 1')
+    // The counters are the room's totals (v1.1 §B): like/flower messages count, told by the
+    // next `reactions` push (at most a second later).
+    await until(() => mp.find('flower-button')?.textContent?.includes('送花 3'), 'flower total')
+    await until(() => mp.find('like-button')?.textContent?.includes('点赞 1'), 'like total')
+  })
+
+  it('点赞 and 送花 are reactions: a tap sends `react`, the counts follow the totals, no rows (issue 11)', async () => {
+    const pushes: Array<{ stats: { likes: number; flowers: number }; from: Array<{ name: string }> }> = []
+    web.conn.conn.on('frame', (f) => void (f.type === 'reactions' && f.room === ROOM && pushes.push(f)))
+    const count = (id: string) => Number(/(?:点赞|送花) (\d+)/.exec(mp.find(id)?.textContent ?? '')?.[1])
+    for (let i = 0; i < 3; i++) mp.tap('like-button')
+    // Shown at once, before any reply (there is none on success).
+    await until(() => count('like-button') === 4, 'my likes counted at once', 2000)
+    await until(() => pushes.some((p) => p.stats.likes === 4), 'the web user gets the new totals')
+    expect(pushes.at(-1)!.from.map((u) => u.name)).toContain('小程序同学')
+    // 送花 asks how many first.
+    mp.tap('flower-button')
+    await until(() => mp.sheets.at(-1)?.items.includes('送 5 朵'), 'how many flowers?')
+    expect(mp.sheets.at(-1)!.items).toEqual(['送 1 朵', '送 3 朵', '送 5 朵', '送 10 朵', '送 99 朵'])
+    mp.sheets.at(-1)!.pick('送 5 朵')
+    await until(() => count('flower-button') === 8, 'my flowers counted at once', 2000)
+    await until(() => pushes.some((p) => p.stats.flowers === 8), 'the web user gets the flowers')
+    // The push comes back to me too: sprites (bounded) and the names line, with me in it.
+    await until(() => mp.findAll('reaction-sprite').length > 0, 'sprites rising')
+    expect(mp.findAll('reaction-sprite').length).toBeLessThanOrEqual(12)
+    await until(() => mp.find('reaction-line')?.textContent?.includes('我'), 'names line')
+    expect((await web.session.api.room(ROOM)).stats).toEqual({ likes: 4, flowers: 8 })
+    await sleep(2600) // past the hold on my own taps: the server's totals, the same
+    expect([count('like-button'), count('flower-button')]).toEqual([4, 8])
+    expect(rows()).toHaveLength(4)
+    await until(() => mp.findAll('reaction-sprite').length === 0, 'sprites removed after their rise')
+    mp.sheets.length = 0 // the next tests count action sheets from the first
   })
 
   it('recalls my own message from the long-press menu', async () => {
@@ -197,7 +227,7 @@ describe('mini-program pages against two server nodes', { timeout: 60_000 }, () 
     const mpUser = JSON.parse(String(mp.storage.get('chat.session'))).user.id as string
     await web.session.api.mute(theirs.id, mpUser, 600)
     await until(() => mp.find('input-muted-hint'), 'muted hint (the mute push)', 10_000)
-    expect(mp.find('input-muted-hint')!.textContent).toMatch(/你已被禁言，\d{2}:\d{2} 解除/)
+    expect(mp.find('input-muted-hint')!.textContent).toMatch(/你已被禁言，(\d{1,2}月\d{1,2}日 )?\d{2}:\d{2} 解除/)
     expect(mp.find('send-button')).toBeNull()
     // Lifted, then 全员禁言 closes the input again, live.
     await web.session.api.mute(theirs.id, mpUser, 0)

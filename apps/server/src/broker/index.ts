@@ -5,12 +5,12 @@
  *   REDIS_URL=redis-cluster://h:p[,h:p…]          → RedisClusterBroker (sharded pub/sub)
  *   REDIS_URL=redis://h:p[,h:p…] + REDIS_MODE=cluster → RedisClusterBroker as well
  * A redis-cluster:// (or rediss-cluster://) URL is cluster mode whatever REDIS_MODE says.
- * A malformed URL throws an Error whose message names REDIS_URL (see redis-url.ts).
+ * A malformed URL throws an Error whose message names REDIS_URL (see redis/url.ts).
  */
 import { MemoryBroker } from './memory'
 import { RedisBroker } from './redis'
 import { RedisClusterBroker } from './redis-cluster'
-import { parseRedisUrl, type RedisMode } from './redis-url'
+import { parseRedisUrl, type RedisMode } from '../redis/url'
 import type { Broker } from './types'
 
 export interface BrokerConfig {
@@ -29,5 +29,5 @@ export function createBroker(c: BrokerConfig): Broker {
 }
 
 export { MemoryBroker, RedisBroker, RedisClusterBroker }
-export { parseRedisUrl, redactRedisUrl, type RedisMode, type RedisTarget } from './redis-url'
+export { parseRedisUrl, redactRedisUrl, type RedisMode, type RedisTarget } from '../redis/url'
 export type { Broker, BrokerHandlers } from './types'

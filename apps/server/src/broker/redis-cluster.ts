@@ -1,10 +1,8 @@
 import calculateSlot from 'cluster-key-slot'
 import { Cluster, Redis, type RedisOptions } from 'ioredis'
-import { ChannelSync } from './channel-sync'
-import { cappedBackoff, closeClient, connectionOptions, watchLink, whenReady } from './redis-client'
-import { parseRedisUrl, redactRedisUrl } from './redis-url'
-import type { RedisBrokerOptions } from './redis'
-import type { Broker, BrokerHandlers } from './types'
+import { cappedBackoff, closeClient, connectionOptions, watchLink, whenReady } from '../redis/client'
+import { parseRedisUrl, type RedisTarget } from '../redis/url'
+import { RedisLinkBroker, type RedisBrokerOptions } from './redis-link'
 
 /** Same options as RedisBroker; `url` is redis-cluster://seed[,seed…] (or redis:// seeds). */
 export type RedisClusterBrokerOptions = RedisBrokerOptions
@@ -19,34 +17,23 @@ export type RedisClusterBrokerOptions = RedisBrokerOptions
  * one plain subscriber connection per master, routes each channel by `calculateSlot` and the
  * client's slot map, and follows topology changes on every slot refresh. Like RedisBroker:
  * nothing is queued on a dead link, and after any loss or move the channels are subscribed
- * again and `onReconnect` fires once.
+ * again and `onReconnect` fires once (the lifecycle is RedisLinkBroker's).
  */
-export class RedisClusterBroker implements Broker {
+export class RedisClusterBroker extends RedisLinkBroker {
   readonly kind = 'redis-cluster' as const
-  private readonly prefix: string
   private pub: Cluster | null = null
   /** One subscriber connection per master, keyed "host:port" like ioredis' slot map. */
   private readonly subs = new Map<string, Redis>()
   private readonly unwatch = new Map<Redis, () => void>()
   /** Wire channel → the master whose subscriber connection has it now. */
   private readonly where = new Map<string, string>()
-  private readonly sync = new ChannelSync((ch, want) => this.apply(ch, want))
-  private handlers: BrokerHandlers | null = null
-  private started = false
-  private closed = false
-  private linkLost = false
-  private resyncing = false
-  private epoch = 0
-  private retryTimer: NodeJS.Timeout | null = null
 
-  constructor(private readonly o: RedisClusterBrokerOptions) {
-    this.prefix = o.prefix ?? 'chat:'
+  constructor(o: RedisClusterBrokerOptions) {
+    super(o)
     parseRedisUrl(o.url, 'cluster')
   }
 
-  async start(handlers: BrokerHandlers): Promise<void> {
-    if (this.pub || this.closed) throw new Error('broker already started or closed')
-    this.handlers = handlers
+  protected async open(): Promise<void> {
     const t = parseRedisUrl(this.o.url, 'cluster')
     const pub = (this.pub = new Cluster(t.nodes, {
       lazyConnect: true,
@@ -70,44 +57,26 @@ export class RedisClusterBroker implements Broker {
     pub.on('error', () => {})
     pub.on('node error', () => {})
     pub.on('refresh', () => this.onTopology())
-    pub.on('close', () => this.onDown())
-    pub.on('ready', () => void this.onUp())
+    pub.on('close', () => this.linkDown())
+    pub.on('ready', () => void this.linkUp())
     pub.connect().catch(() => {})
     const ms = this.o.startTimeoutMs ?? 10_000
-    try {
-      await whenReady(pub, ms, 'broker cluster publisher')
-      this.onTopology()
-      await Promise.all([
-        ...[...this.subs.values()].map((s) => whenReady(s, ms, 'broker shard subscriber')),
-        ...pub.nodes('master').map((n) => whenReady(n, ms, 'broker shard publisher')),
-      ])
-    } catch (err) {
-      await this.close()
-      throw new Error(`${(err as Error).message} (REDIS_URL ${redactRedisUrl(this.o.url)})`)
-    }
-    this.started = true
-    if (this.sync.size > 0) await this.sync.resync()
+    await whenReady(pub, ms, 'broker cluster publisher')
+    this.onTopology()
+    await Promise.all([
+      ...[...this.subs.values()].map((s) => whenReady(s, ms, 'broker shard subscriber')),
+      ...pub.nodes('master').map((n) => whenReady(n, ms, 'broker shard publisher')),
+    ])
   }
 
-  publish(channel: string, data: string): Promise<void> {
-    if (!this.pub || this.closed) return Promise.reject(new Error('broker is not running'))
-    return this.pub.spublish(this.prefix + channel, data).then(() => undefined)
+  protected send(wire: string, data: string): Promise<unknown> {
+    return this.pub ? this.pub.spublish(wire, data) : Promise.reject(new Error('broker is not running'))
   }
 
-  subscribe(channel: string): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('broker is closed'))
-    return this.sync.set(channel, true)
-  }
-
-  unsubscribe(channel: string): Promise<void> {
-    if (this.closed) return Promise.resolve()
-    return this.sync.set(channel, false)
-  }
-
-  healthy(): boolean {
-    if (!this.started || this.closed || this.linkLost || this.pub?.status !== 'ready') return false
+  protected linksUp(): boolean {
+    if (this.pub?.status !== 'ready' || this.subs.size === 0) return false
     for (const s of this.subs.values()) if (s.status !== 'ready') return false
-    return this.subs.size > 0
+    return true
   }
 
   /** The master ("host:port") that owns a channel's slot now — for tests and diagnostics. */
@@ -115,15 +84,9 @@ export class RedisClusterBroker implements Broker {
     return this.pub?.slots[calculateSlot(this.prefix + channel)]?.[0]
   }
 
-  async close(): Promise<void> {
-    if (this.closed && !this.pub) return
-    this.closed = true
-    this.handlers = null
-    if (this.retryTimer) clearTimeout(this.retryTimer)
+  protected async closeLinks(): Promise<void> {
     for (const stop of this.unwatch.values()) stop()
     this.unwatch.clear()
-    this.sync.clear()
-    await this.sync.idle()
     const subs = [...this.subs.values()]
     const pub = this.pub
     this.subs.clear()
@@ -132,7 +95,7 @@ export class RedisClusterBroker implements Broker {
     await Promise.all([...subs.map(closeClient), pub ? closeClient(pub) : Promise.resolve()])
   }
 
-  private connOptions(t: ReturnType<typeof parseRedisUrl>): RedisOptions {
+  private connOptions(t: RedisTarget): RedisOptions {
     const { db: _db, ...conn } = connectionOptions(t)
     return {
       ...conn,
@@ -143,7 +106,7 @@ export class RedisClusterBroker implements Broker {
     }
   }
 
-  private async apply(channel: string, want: boolean): Promise<void> {
+  protected async apply(channel: string, want: boolean): Promise<void> {
     const wire = this.prefix + channel
     const cur = this.where.get(wire)
     if (this.closed) return
@@ -196,9 +159,8 @@ export class RedisClusterBroker implements Broker {
     // Warm the publisher's lazy node connections so the first burst is not refused.
     for (const n of pub.nodes('master')) if (n.status === 'wait') n.connect().catch(() => {})
     if (moved && this.started) {
-      this.epoch++
-      this.linkLost = true
-      void this.onUp()
+      this.linkDown()
+      void this.linkUp()
     }
   }
 
@@ -216,55 +178,18 @@ export class RedisClusterBroker implements Broker {
     })
     this.subs.set(key, c)
     c.on('error', () => {})
-    c.on('smessage', (wire: string, data: string) => this.onMessage(wire, data))
+    c.on('smessage', (wire: string, data: string) => this.deliver(wire, data))
     // A MOVED reply to SSUBSCRIBE: the slot map is stale.
     c.on('moved', () => this.pub?.refreshSlotsCache())
     c.on('close', () => {
       if (this.subs.get(key) !== c) return
       for (const [wire, k] of this.where) if (k === key) this.where.delete(wire)
-      this.onDown()
+      this.linkDown()
       // The master may have failed over; learn the new owner as soon as the cluster knows.
       this.pub?.refreshSlotsCache()
     })
-    c.on('ready', () => void this.onUp())
+    c.on('ready', () => void this.linkUp())
     c.connect().catch(() => {})
     this.unwatch.set(c, watchLink(c, this.o.pingIntervalMs ?? 2000))
-  }
-
-  private onMessage(wire: string, data: string): void {
-    if (!wire.startsWith(this.prefix)) return
-    const channel = wire.slice(this.prefix.length)
-    if (this.sync.has(channel)) this.handlers?.onMessage(channel, data)
-  }
-
-  private onDown(): void {
-    this.epoch++
-    if (this.started && !this.closed) this.linkLost = true
-  }
-
-  private allUp(): boolean {
-    if (this.pub?.status !== 'ready' || this.subs.size === 0) return false
-    for (const s of this.subs.values()) if (s.status !== 'ready') return false
-    return true
-  }
-
-  private async onUp(): Promise<void> {
-    if (!this.linkLost || this.resyncing || this.closed || !this.allUp()) return
-    this.resyncing = true
-    const epoch = this.epoch
-    let ok = false
-    try {
-      ok = await this.sync.resync()
-    } finally {
-      this.resyncing = false
-    }
-    if (this.closed) return
-    if (ok && epoch === this.epoch && this.allUp()) {
-      this.linkLost = false
-      this.handlers?.onReconnect()
-    } else if (this.allUp()) {
-      this.retryTimer = setTimeout(() => void this.onUp(), 500)
-      this.retryTimer.unref()
-    }
   }
 }

@@ -1,7 +1,5 @@
-import type { Cluster, Redis } from 'ioredis'
-
 /**
- * Lua for RedisPresence and RedisRateLimiter. Each script touches keys of one hash slot
+ * Lua for RedisPresence. Each script touches keys of one hash slot
  * only — a room's keys share the `{room}` tag, the node registry and each node's room index
  * are single keys — so they run unchanged on Redis Cluster.
  *
@@ -131,41 +129,11 @@ end
 return { alive, redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now) }
 `
 
-/** KEYS: counter. ARGV: windowMs → hits in the current window (this one included). */
-const RATE = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n
-`
-
-/** KEYS: counter → {hits, ms left in the window} (one round trip, one slot). */
-const RATE_PEEK = `
-local n = tonumber(redis.call('GET', KEYS[1]) or '0')
-return { n, redis.call('PTTL', KEYS[1]) }
-`
-
-const SCRIPTS = {
+/** The scripts RedisPresence runs, by name. */
+export const PRESENCE_SCRIPTS = {
   chatPresenceAdd: { numberOfKeys: 3, lua: ADD },
   chatPresenceRemove: { numberOfKeys: 3, lua: REMOVE },
   chatPresenceOnline: { numberOfKeys: 2, lua: ONLINE },
   chatPresenceReap: { numberOfKeys: 2, lua: REAP },
   chatPresenceHeartbeat: { numberOfKeys: 1, lua: HEARTBEAT },
-  chatRateHit: { numberOfKeys: 1, lua: RATE },
-  chatRatePeek: { numberOfKeys: 1, lua: RATE_PEEK },
 } as const
-
-export type ScriptName = keyof typeof SCRIPTS
-type Arg = string | number
-export type ScriptRunner = (name: ScriptName, ...args: Arg[]) => Promise<unknown>
-
-/**
- * Defines the scripts on a client (EVALSHA with a fallback to EVAL; on a cluster routed by
- * the first key) and returns a typed way to call them.
- */
-export function scriptRunner(client: Redis | Cluster): ScriptRunner {
-  const c = client as unknown as Record<string, (...args: Arg[]) => Promise<unknown>>
-  for (const [name, def] of Object.entries(SCRIPTS)) {
-    if (typeof c[name] !== 'function') client.defineCommand(name, def)
-  }
-  return (name, ...args) => c[name](...args)
-}

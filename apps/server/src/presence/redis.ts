@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto'
 import type { User } from '@chat/protocol'
 import type { Cluster, Redis } from 'ioredis'
-import { closeClient, withTimeout } from '../broker/redis-client'
-import { scriptRunner, type ScriptRunner } from './redis-scripts'
+import { withTimeout } from '../lib/deadline'
+import { closeClient } from '../redis/client'
+import { scriptRunner, type ScriptRunner } from '../redis/scripts'
+import { PRESENCE_SCRIPTS } from './redis-scripts'
 import type { Presence, PresenceGone } from './types'
 
 export interface RedisPresenceOptions {
   /** A command connection (standalone or cluster). */
   redis: Redis | Cluster
-  /** Close `redis` on close() — the factories pass true for the client they made. */
+  /** Close `redis` on close() (the app passes its shared client and keeps it). */
   ownsClient?: boolean
   nodeId: string
   /** Key prefix (no braces), default "chat:". */
@@ -39,7 +41,7 @@ interface LocalEntry {
  */
 export class RedisPresence implements Presence {
   readonly kind = 'redis' as const
-  private readonly run: ScriptRunner
+  private readonly run: ScriptRunner<keyof typeof PRESENCE_SCRIPTS>
   private readonly redis: Redis | Cluster
   private readonly p: string
   private readonly ttlMs: number
@@ -57,7 +59,7 @@ export class RedisPresence implements Presence {
     const prefix = o.prefix ?? 'chat:'
     if (/[{}]/.test(prefix)) throw new Error('presence prefix may not contain { or }')
     this.redis = o.redis
-    this.run = scriptRunner(o.redis)
+    this.run = scriptRunner(o.redis, PRESENCE_SCRIPTS)
     this.p = `${prefix}presence:`
     this.ttlMs = o.nodeTtlMs ?? 15_000
     this.timeoutMs = o.timeoutMs ?? 3000

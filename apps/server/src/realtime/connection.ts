@@ -1,6 +1,7 @@
-import type { User } from '@chat/protocol'
+import type { ServerFrame, User } from '@chat/protocol'
 import { CloseCode } from '@chat/protocol'
 import type { WebSocket } from 'ws'
+import { writeRaw } from './ws-raw'
 
 /** Where a connection stands in a room: the last seq it was sent, in order. */
 export interface RoomCursor {
@@ -15,6 +16,8 @@ export interface RoomCursor {
  */
 export class Connection {
   user!: User
+  /** The user's WeChat openid, from the hello (msgSecCheck needs it for each text). */
+  openid: string | null = null
   readonly rooms = new Map<string, RoomCursor>()
   lastSeen = Date.now()
   closed = false
@@ -47,19 +50,13 @@ export class Connection {
   /**
    * Writes ready-made WebSocket frames (see frame.ts) straight to the TCP socket, as
    * engine.io does for broadcasts: one write, one syscall, for however many pushes `frames`
-   * holds. Safe because compression is off, so ws's Sender never holds a queue of its own;
-   * should it ever, `fallback` sends the same pushes through it.
+   * holds (ws-raw.ts). Whenever that cannot be done, `fallback` sends the same pushes through ws.
    */
   sendFrames(frames: Buffer, fallback: () => string[]): void {
     if (this.closed || this.socket.readyState !== 1) return
-    const ws = this.socket as unknown as { _socket?: { write(b: Buffer): boolean }; _sender?: { _state?: number; _queue?: unknown[] } }
-    const raw = ws._socket
-    if (!raw || (ws._sender?._state ?? 0) !== 0 || (ws._sender?._queue?.length ?? 0) > 0) {
-      for (const s of fallback()) this.send(s)
-      return
-    }
     if (this.socket.bufferedAmount > this.maxBuffered) return this.tooSlow()
-    raw.write(frames)
+    if (writeRaw(this.socket, frames)) return
+    for (const s of fallback()) this.send(s)
   }
 
   private tooSlow(): void {
@@ -71,7 +68,7 @@ export class Connection {
     setTimeout(() => this.socket.terminate(), 10_000).unref()
   }
 
-  sendFrame(frame: object): void {
+  sendFrame(frame: ServerFrame): void {
     this.send(JSON.stringify(frame))
   }
 

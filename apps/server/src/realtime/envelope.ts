@@ -1,9 +1,12 @@
-import type { Message } from '@chat/protocol'
+import type { Message, PresencePush, ReactionsPush, ReadPush, RecalledFrame, RoomPush, TypingPush } from '@chat/protocol'
+
+/** The frames a room's members get through `Hub.emit`, on every node. */
+export type RoomEvent = TypingPush | ReadPush | RecalledFrame | PresencePush | RoomPush | ReactionsPush
 
 /** What travels between nodes. `o` is the origin node, so a node skips its own echo. */
 export type Envelope =
   | { o: string; k: 'm'; m: Message }
-  | { o: string; k: 'e'; room: string; e: { type: string }; x?: Exclude }
+  | { o: string; k: 'e'; room: string; e: RoomEvent; x?: Exclude }
   | { o: string; k: 'kick'; room: string; user: string }
   | { o: string; k: 'mute'; room: string; user: string; until: number | null }
   | { o: string; k: 'ban'; user: string }
@@ -21,7 +24,7 @@ export function encodeMessage(origin: string, m: Message): string {
   return JSON.stringify({ o: origin, k: 'm', m })
 }
 
-export function encodeEvent(origin: string, room: string, frame: object, x: Exclude): string {
+export function encodeEvent(origin: string, room: string, frame: RoomEvent, x: Exclude): string {
   return JSON.stringify({ o: origin, k: 'e', room, e: frame, x })
 }
 

@@ -1,16 +1,25 @@
 import { randomBytes } from 'node:crypto'
-import { CloseCode, type Message } from '@chat/protocol'
+import { CloseCode, type Message, type MutePush, type KickedPush } from '@chat/protocol'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Broker } from '../broker/types'
+import { PresenceGuard } from '../presence/guard'
 import type { Presence } from '../presence/types'
 import type { Store } from '../store/types'
 import type { Connection } from './connection'
 import { PresenceCoalescer } from './presence-coalescer'
-import { PresenceGuard } from './presence-guard'
 import { RoomFeed } from './room-feed'
 import { ThrottledLog } from './throttled-log'
 import { Upkeep } from './upkeep'
-import { CONTROL_CHANNEL, decodeEnvelope, encodeEvent, encodeMessage, roomChannel, type Envelope, type Exclude } from './envelope'
+import {
+  CONTROL_CHANNEL,
+  decodeEnvelope,
+  encodeEvent,
+  encodeMessage,
+  roomChannel,
+  type Envelope,
+  type Exclude,
+  type RoomEvent,
+} from './envelope'
 
 export interface HubDeps {
   nodeId: string
@@ -65,12 +74,22 @@ export class Hub {
     this.origin = `${d.nodeId}.${randomBytes(4).toString('hex')}`
     this.warn = new ThrottledLog(d.log)
     this.presence = new PresenceGuard(d.presence, {
-      onError: (err, what) => {
+      onError: (err: unknown, what: string) => {
         this.d.metrics?.redisError?.()
         this.warn.warn(what, { err: String(err) }, `${what} failed; answered from this node`)
       },
     })
-    this.upkeep = new Upkeep(this, d, this.warn)
+    this.upkeep = new Upkeep(
+      {
+        feeds: () => this.feeds,
+        localUsers: () => [...this.byUser.keys()],
+        closeBanned: (userId) => this.onControl({ o: this.origin, k: 'ban', user: userId }),
+        repairPresence: () => this.presence.repair(),
+        emit: (room, frame) => this.emit(room, frame),
+      },
+      d,
+      this.warn,
+    )
   }
 
   async start(): Promise<void> {
@@ -80,20 +99,6 @@ export class Hub {
     })
     await this.d.broker.subscribe(CONTROL_CHANNEL)
     this.upkeep.start()
-  }
-
-  /** Rooms with a feed on this node, and the users with a socket here (for the upkeep). */
-  feedsByRoom(): ReadonlyMap<string, RoomFeed> {
-    return this.feeds
-  }
-
-  localUsers(): string[] {
-    return [...this.byUser.keys()]
-  }
-
-  /** Closes a banned user's sockets on this node only. */
-  closeBanned(userId: string): void {
-    this.onControl({ o: this.origin, k: 'ban', user: userId })
   }
 
   async stop(): Promise<void> {
@@ -115,6 +120,7 @@ export class Hub {
     else if (had !== conn) this.byUser.set(id, new Set([had, conn]))
   }
 
+  /** This node's open, signed-in sockets of the user (offline notices ask it first). */
   userConnections(userId: string): number {
     const had = this.byUser.get(userId)
     return had instanceof Set ? had.size : had ? 1 : 0
@@ -147,7 +153,7 @@ export class Hub {
     if (!feed) {
       feed = new RoomFeed(room, {
         fetchAfter: (r, after, limit) => this.d.store.getMessages(r, { after, limit }),
-        onError: (err, what) => {
+        onError: (err: unknown, what: string) => {
           this.d.metrics?.storeError?.()
           this.warn.warn(what, { err: String(err), room }, `${what} failed; retried`)
         },
@@ -206,7 +212,7 @@ export class Hub {
   }
 
   /** An ephemeral room event (typing, read, recalled, presence) to every node. */
-  emit(room: string, frame: { type: string; [k: string]: unknown }, exclude: Exclude = {}): void {
+  emit(room: string, frame: RoomEvent, exclude: Exclude = {}): void {
     if (frame.type === 'room') this.onRoomChange?.(room, null, true)
     this.deliverEvent(room, frame, exclude)
     this.publish(roomChannel(room), encodeEvent(this.origin, room, frame, exclude))
@@ -236,7 +242,7 @@ export class Hub {
     if (env.k === 'm') this.feeds.get(env.m.room)?.offer(env.m)
     else if (env.k === 'e') {
       if (env.e.type === 'room') this.onRoomChange?.(env.room, null, false)
-      this.deliverEvent(env.room, env.e as { type: string; [k: string]: unknown }, env.x ?? {})
+      this.deliverEvent(env.room, env.e, env.x ?? {})
     }
   }
 
@@ -247,12 +253,12 @@ export class Hub {
       this.feeds.get(env.room)?.flush()
       for (const conn of this.connsOf(env.user)) {
         if (!conn.rooms.has(env.room)) continue
-        conn.sendFrame({ type: 'kicked', room: env.room })
+        conn.sendFrame({ type: 'kicked', room: env.room } satisfies KickedPush)
         void this.unsubscribe(conn, env.room)
       }
     } else if (env.k === 'mute') {
       // Only to the muted user's connections joined to the room, after what was released before.
-      const frame = JSON.stringify({ type: 'mute', room: env.room, until: env.until })
+      const frame = JSON.stringify({ type: 'mute', room: env.room, until: env.until } satisfies MutePush)
       this.feeds.get(env.room)?.flush()
       for (const conn of this.connsOf(env.user)) if (conn.rooms.has(env.room)) conn.send(frame)
     } else if (env.k === 'ban') {
@@ -260,9 +266,10 @@ export class Hub {
     }
   }
 
-  private deliverEvent(room: string, frame: { type: string; [k: string]: unknown }, exclude: Exclude): void {
+  private deliverEvent(room: string, frame: RoomEvent, exclude: Exclude): void {
     if (!this.feeds.has(room)) return
     const data = JSON.stringify(frame)
+    // A frame from another node is only as well-formed as that node made it.
     const userId = frame.type === 'presence' ? (frame.user as { id?: unknown } | undefined)?.id : undefined
     // A user's presence changes reach this node's connections at most once a second.
     if (typeof userId === 'string') this.presenceFrames.offer(room, userId, () => this.writeEvent(room, data, exclude))

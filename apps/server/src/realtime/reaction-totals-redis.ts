@@ -1,5 +1,5 @@
 import type { User } from '@chat/protocol'
-import type { Cluster, Redis } from 'ioredis'
+import { scriptRunner, type RedisKeysOptions, type ScriptRunner } from '../redis/scripts'
 import { keyId, type Batch, type Counts, type MergeResult, type ReactionTotals, type RoomKey } from './reaction-totals'
 
 // A room's keys share one `{…}` hash tag, so each script touches one slot (Redis Cluster).
@@ -54,12 +54,10 @@ const SCRIPTS = {
   chatReactRetry: { numberOfKeys: 3, lua: RETRY },
 } as const
 
-export interface RedisTotalsOptions {
-  redis: Redis | Cluster
+export interface RedisTotalsOptions extends RedisKeysOptions {
   slotMs: number
   /** Idle rooms' totals leave Redis after this; the store's copy seeds them again. */
   ttlMs?: number
-  prefix?: string
 }
 
 type Reply = [number, ...unknown[]]
@@ -70,13 +68,11 @@ type Reply = [number, ...unknown[]]
  */
 export class RedisTotals implements ReactionTotals {
   readonly kind = 'redis' as const
-  private readonly run: Record<keyof typeof SCRIPTS, (...args: (string | number)[]) => Promise<Reply>>
+  private readonly run: ScriptRunner<keyof typeof SCRIPTS>
   private readonly prefix: string
 
   constructor(private readonly o: RedisTotalsOptions) {
-    const c = o.redis as unknown as Record<string, (...args: (string | number)[]) => Promise<Reply>>
-    for (const [name, def] of Object.entries(SCRIPTS)) if (typeof c[name] !== 'function') o.redis.defineCommand(name, def)
-    this.run = { chatReactMerge: (...a) => c.chatReactMerge(...a), chatReactRetry: (...a) => c.chatReactRetry(...a) }
+    this.run = scriptRunner(o.redis, SCRIPTS)
     this.prefix = `${o.prefix ?? 'chat:'}rx:`
   }
 
@@ -88,7 +84,7 @@ export class RedisTotals implements ReactionTotals {
   async merge(key: RoomKey, b: Batch, seed: Counts | null): Promise<MergeResult> {
     const ttl = this.o.ttlMs ?? 7 * 24 * 3600_000
     const users = b.from.map((u) => JSON.stringify({ id: u.id, name: u.name, avatar: u.avatar }))
-    const r = await this.run.chatReactMerge(
+    const r = (await this.run('chatReactMerge',
       ...this.keys(key),
       b.likes,
       b.flowers,
@@ -98,12 +94,12 @@ export class RedisTotals implements ReactionTotals {
       seed?.likes ?? 0,
       seed?.flowers ?? 0,
       ...users,
-    )
+    )) as Reply
     return r[0] === -1 ? { kind: 'seed' } : this.result(r)
   }
 
   async retry(key: RoomKey, gen: number): Promise<MergeResult> {
-    return this.result(await this.run.chatReactRetry(...this.keys(key), this.o.slotMs, gen))
+    return this.result((await this.run('chatReactRetry', ...this.keys(key), this.o.slotMs, gen)) as Reply)
   }
 
   async read(key: RoomKey): Promise<Counts | null> {

@@ -1,5 +1,30 @@
-import type { Hub, HubDeps } from './hub'
+import type { PresencePush } from '@chat/protocol'
+import type { FastifyBaseLogger } from 'fastify'
+import type { PresenceChange } from '../presence/guard'
+import type { Presence } from '../presence/types'
+import type { Store } from '../store/types'
 import type { ThrottledLog } from './throttled-log'
+
+/** What the upkeep needs of the hub, and nothing more. */
+export interface UpkeepHost {
+  /** Rooms with a feed on this node: each is told the store's last seq. */
+  feeds(): ReadonlyMap<string, { behind(seq: number): void }>
+  /** Users with a socket on this node. */
+  localUsers(): string[]
+  /** Closes a banned user's sockets on this node only. */
+  closeBanned(userId: string): void
+  /** Presence transitions the guard's repair replayed. */
+  repairPresence(): Promise<PresenceChange[]>
+  emit(room: string, frame: PresencePush): void
+}
+
+export interface UpkeepDeps {
+  store: Pick<Store, 'lastSeqs' | 'getUsers'>
+  presence: Pick<Presence, 'reap'>
+  log: FastifyBaseLogger
+  tailCheckMs: number
+  metrics?: { storeError?(): void }
+}
 
 /**
  * What a node does on a timer and when its broker link comes back. Pub/sub is
@@ -12,8 +37,8 @@ export class Upkeep {
   private reapTimer: NodeJS.Timeout | null = null
 
   constructor(
-    private readonly hub: Hub,
-    private readonly d: HubDeps,
+    private readonly hub: UpkeepHost,
+    private readonly d: UpkeepDeps,
     private readonly warn: ThrottledLog,
   ) {}
 
@@ -38,7 +63,7 @@ export class Upkeep {
   }
 
   private async tailCheck(): Promise<void> {
-    const feeds = this.hub.feedsByRoom()
+    const feeds = this.hub.feeds()
     const rooms = [...feeds.keys()]
     if (rooms.length === 0) return
     try {
@@ -53,7 +78,7 @@ export class Upkeep {
   }
 
   private async reap(): Promise<void> {
-    for (const { room, user, status } of await this.hub.presence.repair()) {
+    for (const { room, user, status } of await this.hub.repairPresence()) {
       this.hub.emit(room, { type: 'presence', room, user, status })
     }
     try {

@@ -3,7 +3,7 @@ import { ErrorCode } from '@chat/protocol'
 import type { FastifyInstance } from 'fastify'
 import { fail } from '../lib/errors'
 import { jsonBody, userIdField } from '../lib/http'
-import { RateLimitedError } from '../lib/rate-limit'
+import { RateLimitedError } from '../limits/enforce'
 import { adminOwnerRoute } from './admin-owner'
 import { adminQueryRoutes } from './admin-queries'
 

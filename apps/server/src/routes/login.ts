@@ -1,9 +1,9 @@
-import { checkText, ErrorCode, Limits } from '@chat/protocol'
+import { checkText, ErrorCode, Limits, type LoginResponse } from '@chat/protocol'
 import type { FastifyInstance } from 'fastify'
 import { fail } from '../lib/errors'
 import { jsonBody } from '../lib/http'
 import { randomId } from '../lib/ids'
-import { enforce } from '../lib/rate-limit'
+import { enforce } from '../limits/enforce'
 import { publicUser } from '../plugins/app/auth'
 import { code2Session } from '../services/wechat'
 
@@ -32,7 +32,7 @@ export default async function login(app: FastifyInstance) {
   const { limits } = app.config
   const limitLogins = (ip: string) => enforce(app, 'login', `login:${ip}`, limits.loginPerMinute, 60_000, 'too many logins, try again in a minute')
 
-  app.post('/api/login', async (req) => {
+  app.post('/api/login', async (req): Promise<LoginResponse> => {
     if (!app.config.guestLogin) {
       app.metrics.refusals.inc({ limit: 'guest_login' })
       return fail(ErrorCode.Forbidden, 'guest login is off on this server; sign in with WeChat')
@@ -45,7 +45,7 @@ export default async function login(app: FastifyInstance) {
     return { token: app.auth.issue(user.id), user: publicUser(user) }
   })
 
-  app.post('/api/login/wechat', async (req) => {
+  app.post('/api/login/wechat', async (req): Promise<LoginResponse> => {
     if (!app.config.wechat) fail(ErrorCode.WechatDisabled, 'WeChat login is not configured on this server')
     const b = jsonBody(req)
     if (typeof b.code !== 'string' || b.code.length < 1 || b.code.length > 256) fail(ErrorCode.BadRequest, 'code must be the string from wx.login')
@@ -65,7 +65,7 @@ export default async function login(app: FastifyInstance) {
   })
 
   /** Trades a valid token for a fresh one (tokens expire after TOKEN_TTL_SECONDS). */
-  app.post('/api/token/refresh', async (req) => {
+  app.post('/api/token/refresh', async (req): Promise<LoginResponse> => {
     const user = await app.auth.fromRequest(req)
     return { token: app.auth.issue(user.id), user: publicUser(user) }
   })

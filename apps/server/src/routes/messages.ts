@@ -1,4 +1,4 @@
-import { checkBody, ErrorCode, Limits, isCid, type MessageKind } from '@chat/protocol'
+import { checkBody, ErrorCode, isCid, Limits, type HistoryPage, type MessageKind, type SendResult } from '@chat/protocol'
 import type { FastifyInstance } from 'fastify'
 import { fail } from '../lib/errors'
 import { authed, jsonBody, queryInt } from '../lib/http'
@@ -12,7 +12,7 @@ type RoomParams = { Params: { id: string }; Querystring: Record<string, string> 
 export default async function messages(app: FastifyInstance) {
   app.addHook('preHandler', authed(app))
 
-  app.get<RoomParams>('/api/rooms/:id/messages', async (req) => {
+  app.get<RoomParams>('/api/rooms/:id/messages', async (req): Promise<HistoryPage> => {
     const q = req.query
     const limit = queryInt(q, 'limit', 1, Limits.historyMax) ?? Limits.historyDefault
     const before = queryInt(q, 'before', 0)
@@ -25,7 +25,7 @@ export default async function messages(app: FastifyInstance) {
   })
 
   /** The socket's send over HTTP, for bots and integrations: same checks, same dedupe key. */
-  app.post<RoomParams>('/api/rooms/:id/messages', async (req) => {
+  app.post<RoomParams>('/api/rooms/:id/messages', async (req): Promise<SendResult> => {
     const b = jsonBody(req)
     if (!isCid(b.cid)) fail(ErrorCode.BadRequest, 'cid must be 8–64 characters of [A-Za-z0-9_-]')
     const body = checkBody(b.kind, b.body)
@@ -34,11 +34,10 @@ export default async function messages(app: FastifyInstance) {
     await assertDmOpen(app.store, req.params.id, req.user.id)
     const { member } = await requireMember(app.store, req.params.id, req.user.id)
     const input = { room: req.params.id, cid: b.cid as string, kind: body.value.kind as MessageKind, body: body.value.body }
-    const { message, duplicate } = await sendMessage(app.chatDeps, req.user.id, member, input)
-    if (!duplicate) {
-      app.hub.message(message)
-      app.metrics.stored.inc()
-    }
-    return { room: message.room, cid: message.cid, seq: message.seq, ts: message.ts }
+    let result: SendResult | undefined
+    await sendMessage(app.chatDeps, req.user, member, input, (m) => {
+      result = { room: m.room, cid: m.cid, seq: m.seq, ts: m.ts }
+    })
+    return result as SendResult
   })
 }

@@ -1,9 +1,18 @@
-import { checkText, ErrorCode, GROUP_ROOM_PATTERN, Limits, parseRoomId } from '@chat/protocol'
+import {
+  checkText,
+  ErrorCode,
+  GROUP_ROOM_PATTERN,
+  Limits,
+  parseRoomId,
+  type RoomInfo,
+  type RoomSummary,
+  type User,
+} from '@chat/protocol'
 import type { FastifyInstance } from 'fastify'
 import { fail } from '../lib/errors'
 import { authed, jsonBody } from '../lib/http'
 import { randomId } from '../lib/ids'
-import { enforce } from '../lib/rate-limit'
+import { enforce } from '../limits/enforce'
 import { publicUser } from '../plugins/app/auth'
 import { loadRoomInfo, newInviteCode, roomInfo } from '../services/rooms'
 import questions from './questions'
@@ -12,9 +21,9 @@ import roomSettings from './room-settings'
 export default async function rooms(app: FastifyInstance) {
   app.addHook('preHandler', authed(app))
 
-  app.get('/api/me', async (req) => publicUser(req.user))
+  app.get('/api/me', async (req): Promise<User> => publicUser(req.user))
 
-  app.get('/api/rooms', async (req) => app.store.listRooms(req.user.id))
+  app.get('/api/rooms', async (req): Promise<RoomSummary[]> => app.store.listRooms(req.user.id))
 
   /** §A: the caller owns the new room; a taken id is 409, no id gets a fresh unguessable one. */
   app.post('/api/rooms', async (req, reply) => {
@@ -49,11 +58,11 @@ export default async function rooms(app: FastifyInstance) {
     await app.store.addMember(id, req.user.id, now)
     await app.store.audit({ actorId: req.user.id, action: 'room.create', roomId: id, targetId: null, detail: { title: room.title, access }, ts: now })
     // The RoomSummary fields v1's reply had stay, after the RoomInfo.
-    return reply.code(201).send({ ...roomInfo(room, []), lastSeq: 0, unread: 0, lastMessage: null })
+    return reply.code(201).send({ ...roomInfo(room, []), lastSeq: 0, unread: 0, lastMessage: null } satisfies RoomInfo & RoomSummary)
   })
 
   /** §A: open group rooms to anyone signed in; invite rooms and dms to members (and hosts) only. */
-  app.get<{ Params: { id: string } }>('/api/rooms/:id', async (req) => {
+  app.get<{ Params: { id: string } }>('/api/rooms/:id', async (req): Promise<RoomInfo> => {
     const ref = parseRoomId(req.params.id)
     if (!ref) return fail(ErrorCode.BadRequest, 'malformed room id')
     const info = await loadRoomInfo(app.store, ref.id, (r) => app.reactions.live(r))
@@ -66,7 +75,7 @@ export default async function rooms(app: FastifyInstance) {
     return info
   })
 
-  app.get<{ Params: { id: string } }>('/api/rooms/:id/online', async (req) => {
+  app.get<{ Params: { id: string } }>('/api/rooms/:id/online', async (req): Promise<User[]> => {
     const ref = parseRoomId(req.params.id)
     if (!ref) return fail(ErrorCode.BadRequest, 'malformed room id')
     if (ref.kind === 'dm' && !ref.users.includes(req.user.id)) return fail(ErrorCode.Forbidden, 'a private chat is only for its two users')

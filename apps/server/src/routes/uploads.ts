@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { ErrorCode, Limits } from '@chat/protocol'
+import { ErrorCode, Limits, type UploadResult } from '@chat/protocol'
 import multipart from '@fastify/multipart'
 import type { FastifyInstance } from 'fastify'
 import { fail } from '../lib/errors'
@@ -26,7 +26,7 @@ export default async function uploads(app: FastifyInstance) {
     if (!info) return fail(ErrorCode.UnsupportedMedia, 'only JPEG, PNG, GIF and WebP images are accepted')
     const name = `${createHash('sha256').update(data).digest('hex').slice(0, 40)}.${info.type}`
     await app.uploads.storage.put(name, data)
-    return reply.code(201).send({ url: `/uploads/${name}`, width: info.width, height: info.height })
+    return reply.code(201).send({ url: `/uploads/${name}`, width: info.width, height: info.height } satisfies UploadResult)
   })
 
   // Every node serves every upload the same way, from disk or from the database. A name

@@ -1,5 +1,5 @@
 import { ErrorCode, parseRoomId } from '@chat/protocol'
-import { RefusedError } from '../lib/rate-limit'
+import { RefusedError } from '../limits/enforce'
 import type { Store } from '../store/types'
 
 /**

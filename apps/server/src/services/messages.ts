@@ -1,6 +1,6 @@
 import { ErrorCode, Limits, type Message, type MessageBody, type MessageKind } from '@chat/protocol'
 import { fail } from '../lib/errors'
-import type { RateLimiter } from '../presence/types'
+import type { RateLimiter } from '../limits/types'
 import type { MemberRecord, Store } from '../store/types'
 import type { ContentFilter } from './content-filter'
 import { assertNotBlocked } from './dm-policy'
@@ -18,10 +18,12 @@ export interface SendDeps {
   limiter: RateLimiter
   filter: ContentFilter
   uploadExists(url: string): Promise<boolean>
-  /** External moderation of a text (WeChat msgSecCheck), when configured. */
-  checkText?(text: string, userId: string): Promise<void>
+  /** External moderation of a text (WeChat msgSecCheck, which needs the sender's openid), when configured. */
+  checkText?(text: string, openid: string | null): Promise<void>
   sensitiveMode: 'mask' | 'reject'
   limits: { sendPerWindow: number; sendWindowMs: number }
+  /** A newly stored message, after its ack: to this node's and the other nodes' sockets. */
+  publish(message: Message): void
   /**
    * Told of every newly stored message once the caller has acked it (v1.1 §E offline
    * notices; set by plugins/app/notices.ts). Never awaited: nothing waits on WeChat.
@@ -29,12 +31,44 @@ export interface SendDeps {
   notify?(message: Message): void
 }
 
+/** Who sends: the socket's user (openid kept from its hello) or the HTTP request's. */
+export interface Sender {
+  id: string
+  openid: string | null
+}
+
 /**
- * The one send path, for the socket and HTTP alike: checks, then the durable append.
- * The caller acks and publishes only after this returns, and publishes nothing for a
- * duplicate (the original was published when it was stored).
+ * The one send path, for the socket and HTTP alike: checks, the durable append, then
+ * `ack(message)`, then — unless it was a duplicate, whose original was published when it
+ * was stored — the publish and the offline notices. Store → ack → publish, in one place.
  */
-export async function sendMessage(d: SendDeps, userId: string, memberOf: MemberRecord | Promise<MemberRecord>, input: SendInput, now = Date.now()) {
+export async function sendMessage(
+  d: SendDeps,
+  sender: Sender,
+  memberOf: MemberRecord | Promise<MemberRecord>,
+  input: SendInput,
+  ack: (message: Message) => void,
+  now = Date.now(),
+): Promise<Message> {
+  const { message, duplicate } = await storeMessage(d, sender, memberOf, input, now)
+  ack(message)
+  if (duplicate) return message
+  d.publish(message)
+  const notify = d.notify
+  // setImmediate: the caller has written its ack (socket) or will in the next microtasks
+  // (HTTP); notices start only after that, and never hold up the reply.
+  if (notify) setImmediate(() => notify(message))
+  return message
+}
+
+async function storeMessage(
+  d: SendDeps,
+  sender: Sender,
+  memberOf: MemberRecord | Promise<MemberRecord>,
+  input: SendInput,
+  now: number,
+): Promise<{ message: Message; duplicate: boolean }> {
+  const userId = sender.id
   let body: MessageBody
   // The rate-limit hit (Redis) and the membership read (the store) go out together: one
   // round trip less before the ack. A refused send still counts against the rate.
@@ -51,7 +85,7 @@ export async function sendMessage(d: SendDeps, userId: string, memberOf: MemberR
     // v1.1 §H: while the other user of a dm blocks the sender (services/dm-policy.ts).
     await assertNotBlocked(d.store, input.room, userId)
     body = await checkKind(d, member, input)
-    if ('text' in body && d.checkText) await d.checkText(body.text, userId)
+    if ('text' in body && d.checkText) await d.checkText(body.text, sender.openid)
   } catch (err) {
     // A retry of a stored message gets its ack whatever mutes, limits and checks say now.
     // Looked up only when a check refuses: the append dedupes by itself, so the common path
@@ -60,12 +94,7 @@ export async function sendMessage(d: SendDeps, userId: string, memberOf: MemberR
     if (original) return { message: original, duplicate: true }
     throw err
   }
-  const result = await d.store.appendMessage({ room: input.room, senderId: userId, cid: input.cid, kind: input.kind, body, ts: now })
-  const notify = d.notify
-  // setImmediate: the caller writes its ack in this turn (socket) or the next microtasks
-  // (HTTP); notices start only after that, and never hold up the reply.
-  if (notify && !result.duplicate) setImmediate(() => notify(result.message))
-  return result
+  return d.store.appendMessage({ room: input.room, senderId: userId, cid: input.cid, kind: input.kind, body, ts: now })
 }
 
 async function checkKind(d: SendDeps, member: MemberRecord, input: SendInput): Promise<MessageBody> {
@@ -100,7 +129,14 @@ function cleanText(d: SendDeps, text: string): string {
   return d.filter.clean(text)
 }
 
-export async function recallMessage(store: Store, userId: string, member: MemberRecord, room: string, seq: number, now = Date.now()): Promise<Message> {
+export async function recallMessage(
+  store: Store,
+  userId: string,
+  member: MemberRecord,
+  room: string,
+  seq: number,
+  now = Date.now(),
+): Promise<Message> {
   const msg = await store.getMessage(room, seq)
   if (!msg) return fail(ErrorCode.NotFound, 'no such message')
   if (!isModerator(member)) {

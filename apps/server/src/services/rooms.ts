@@ -115,7 +115,3 @@ export async function requireHost(store: Store, roomId: string, userId: string, 
 export function isModerator(m: { role: Role } | null): boolean {
   return m !== null && (m.role === 'owner' || m.role === 'admin')
 }
-
-export function notFound(what: string): AppError {
-  return new AppError(ErrorCode.NotFound, `no such ${what}`)
-}

@@ -2,7 +2,7 @@ import type { Message } from '@chat/protocol'
 import { sql, type Kysely } from 'kysely'
 import { MESSAGE_COLUMNS, toMessage, toRoom, toUser, type MessageRow } from './rows'
 import type { DB } from './schema'
-import type { RoomRecord, UserRecord } from './types'
+import type { RoomRecord, UserRecord } from './records'
 
 /**
  * The operator's read-only views (v1.1 §G): every room by id, users by name, the audit

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import { toUser } from './rows'
 import type { DB } from './schema'
-import type { UserRecord } from './types'
+import type { UserRecord } from './records'
 
 /**
  * v1.1 §H: who blocks whom, and the "do these two share a group room" test the dm rule

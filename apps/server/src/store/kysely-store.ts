@@ -1,5 +1,6 @@
 import type { Message, QuestionsPage, QuestionState, RoomSummary } from '@chat/protocol'
 import { sql, type Kysely } from 'kysely'
+import { withTimeout } from '../lib/deadline'
 import { AppendBatcher } from './append-batcher'
 import { adminQueries, type AdminQueries } from './admin-queries'
 import { KyselyBlobs, type BlobStore } from './blobs'
@@ -12,8 +13,10 @@ import { runMigrations } from './migrations'
 import { listQuestions } from './questions'
 import { saveReactionTotals } from './reactions'
 import * as roles from './roles'
+import * as users from './users'
+import { idChunks } from './chunks'
 import { listRooms } from './room-list'
-import { toAudit, toRoom, toUser } from './rows'
+import { toAudit, toRoom } from './rows'
 import type { DB } from './schema'
 import {
   StoreUnavailableError,
@@ -34,24 +37,9 @@ const PING_TIMEOUT_MS = 2000
 
 
 /**
- * Ids for an `in (…)` list, in chunks padded to a power of two by repeating the last id:
- * a handful of distinct SQL texts, so prepared statements get reused.
- */
-function* idChunks(ids: string[], max = 512): Generator<string[]> {
-  const unique = [...new Set(ids)]
-  for (let i = 0; i < unique.length; i += max) {
-    const chunk = unique.slice(i, i + max)
-    let size = 1
-    while (size < chunk.length) size *= 2
-    while (chunk.length < size) chunk.push(chunk[chunk.length - 1])
-    yield chunk
-  }
-}
-
-/**
  * The one `Store` implementation for both dialects; `ops` carries the few things SQLite
- * and Postgres do differently. Users, rooms and audit live here; members, messages and the
- * room list in their own modules.
+ * and Postgres do differently. Rooms and audit live here; users, members, messages, the
+ * room list and the rest in their own modules.
  */
 export class KyselyStore implements Store {
   readonly dialect: 'sqlite' | 'postgres'
@@ -97,18 +85,8 @@ export class KyselyStore implements Store {
 
   ping(): Promise<void> {
     return this.run(async () => {
-      let timer: NodeJS.Timeout | undefined
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new StoreUnavailableError(new Error('ping timed out'))), PING_TIMEOUT_MS)
-      })
-      const query = sql`select 1`.execute(this.db)
-      // If the timeout wins, the query's own failure later must not be an unhandled rejection.
-      query.catch(() => {})
-      try {
-        await Promise.race([query, timeout])
-      } finally {
-        clearTimeout(timer)
-      }
+      const timedOut = () => new StoreUnavailableError(new Error('ping timed out'))
+      await withTimeout(sql`select 1`.execute(this.db), PING_TIMEOUT_MS, timedOut)
     })
   }
 
@@ -121,59 +99,27 @@ export class KyselyStore implements Store {
   // ── users ──────────────────────────────────────────────────────────────────────────
 
   createUser(u: { id: string; name: string; avatar: string | null; openid?: string | null; ts: number }): Promise<UserRecord> {
-    return this.run(async () => {
-      const row = { id: u.id, name: u.name, avatar: u.avatar, openid: u.openid ?? null, banned_at: null, created_at: u.ts }
-      const inserted = await this.db
-        .insertInto('users')
-        .values(row)
-        .onConflict((oc) => oc.column('openid').doNothing())
-        .returningAll()
-        .executeTakeFirst()
-      if (inserted) return toUser(inserted)
-      // Two first logins with the same openid raced: the one stored is the user for both.
-      return toUser(await this.db.selectFrom('users').selectAll().where('openid', '=', row.openid).executeTakeFirstOrThrow())
-    })
+    return this.run(() => users.createUser(this.db, u))
   }
 
   getUser(id: string): Promise<UserRecord | null> {
-    return this.run(async () => {
-      const r = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
-      return r ? toUser(r) : null
-    })
+    return this.run(() => users.getUser(this.db, id))
   }
 
   getUsers(ids: string[]): Promise<UserRecord[]> {
-    return this.run(async () => {
-      const out: UserRecord[] = []
-      for (const chunk of idChunks(ids)) {
-        const rows = await this.db.selectFrom('users').selectAll().where('id', 'in', chunk).execute()
-        for (const r of rows) out.push(toUser(r))
-      }
-      return out
-    })
+    return this.run(() => users.getUsers(this.db, ids))
   }
 
   getUserByOpenid(openid: string): Promise<UserRecord | null> {
-    return this.run(async () => {
-      const r = await this.db.selectFrom('users').selectAll().where('openid', '=', openid).executeTakeFirst()
-      return r ? toUser(r) : null
-    })
+    return this.run(() => users.getUserByOpenid(this.db, openid))
   }
 
   updateUserProfile(id: string, p: { name?: string; avatar?: string | null }): Promise<void> {
-    return this.run(async () => {
-      const set: { name?: string; avatar?: string | null } = {}
-      if (p.name !== undefined) set.name = p.name
-      if (p.avatar !== undefined) set.avatar = p.avatar
-      if (Object.keys(set).length === 0) return
-      await this.db.updateTable('users').set(set).where('id', '=', id).execute()
-    })
+    return this.run(() => users.updateUserProfile(this.db, id, p))
   }
 
   setBanned(id: string, bannedAt: number | null): Promise<void> {
-    return this.run(async () => {
-      await this.db.updateTable('users').set({ banned_at: bannedAt }).where('id', '=', id).execute()
-    })
+    return this.run(() => users.setBanned(this.db, id, bannedAt))
   }
 
   // ── rooms ──────────────────────────────────────────────────────────────────────────

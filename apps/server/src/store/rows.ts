@@ -1,5 +1,5 @@
 import type { Message, MessageBody, MessageKind, RoomAccess, RoomKind } from '@chat/protocol'
-import type { AuditEntry, MemberRecord, Role, RoomRecord, UserRecord } from './types'
+import type { AuditEntry, MemberRecord, Role, RoomRecord, UserRecord } from './records'
 import type { AuditTable, RoomsTable, UsersTable } from './schema'
 
 // Row → record mapping, kept apart so every query returns the contract's shapes the same way.

@@ -1,4 +1,4 @@
-import type { ClientFrame, RequestId } from '@chat/protocol'
+import type { ClientFrame, RequestId, ServerFrame } from '@chat/protocol'
 import type { FastifyInstance } from 'fastify'
 import type { Connection } from '../realtime/connection'
 
@@ -6,11 +6,11 @@ export interface HandlerContext {
   app: FastifyInstance
   conn: Connection
   /** Sends a reply, carrying the request's id when it had one. */
-  reply(frame: object): void
+  reply(frame: ServerFrame): void
 }
 
 export type Handler<F extends ClientFrame = ClientFrame> = (ctx: HandlerContext, frame: F) => Promise<void>
 
-export function withId(frame: object, id: RequestId | undefined): object {
+export function withId<F extends ServerFrame>(frame: F, id: RequestId | undefined): F {
   return id === undefined ? frame : { ...frame, id }
 }

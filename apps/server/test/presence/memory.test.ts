@@ -1,4 +1,5 @@
-import { MemoryPresence, MemoryRateLimiter } from '../../src/presence/memory'
+import { MemoryRateLimiter } from '../../src/limits/memory-limiter'
+import { MemoryPresence } from '../../src/presence/memory'
 import { limiterContract, presenceContract } from './presence-contract'
 
 presenceContract('MemoryPresence', () => {

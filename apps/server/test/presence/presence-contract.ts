@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto'
 import type { User } from '@chat/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Presence, RateLimiter } from '../../src/presence/types'
+import type { RateLimiter } from '../../src/limits/types'
+import type { Presence } from '../../src/presence/types'
 import { eventually } from '../helpers/redis-server'
 
 export interface PresenceHarness {

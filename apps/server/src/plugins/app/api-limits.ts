@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { enforce } from '../../lib/rate-limit'
+import { enforce } from '../../limits/enforce'
 
 /**
  * Per-user budgets for the HTTP API, counted before anything else runs (a refused call
@@ -24,5 +24,5 @@ export default fp(
       }
     })
   },
-  { name: 'api-limits', dependencies: ['config', 'auth', 'presence', 'metrics'] },
+  { name: 'api-limits', dependencies: ['config', 'auth', 'limits', 'metrics'] },
 )

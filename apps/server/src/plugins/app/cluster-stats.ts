@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { settleWithin } from '../../lib/deadline'
 
 /** One node's load, as the operator's overview shows it. */
 export interface NodeStat {
@@ -84,7 +85,7 @@ export default fp(
       if (follow) clearInterval(follow)
       // A write in flight must not land after the goodbye below and bring the node back.
       // (Bounded: with Redis away the write may hang, and shutdown must not.)
-      if (writing) await Promise.race([writing, new Promise((r) => setTimeout(r, 1_000).unref())])
+      if (writing) await settleWithin(writing, 1_000)
       await redis?.hdel(KEY, nodeId).catch(() => {})
     })
 

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { createConnLimits, type ConnLimits } from '../../realtime/conn-limits'
+import { settleWithin } from '../../lib/deadline'
 import { Hub } from '../../realtime/hub'
 import type { SendDeps } from '../../services/messages'
 import { createSecCheck } from '../../services/msg-sec-check'
@@ -7,7 +7,7 @@ import { createSecCheck } from '../../services/msg-sec-check'
 declare module 'fastify' {
   interface FastifyInstance {
     hub: Hub
-    connLimits: ConnLimits
+    /** What the send path needs (services/messages.ts); notices add `notify`. */
     chatDeps: SendDeps
   }
 }
@@ -39,20 +39,29 @@ export default fp(
     })
     await hub.start()
     app.decorate('hub', hub)
-    app.decorate('connLimits', createConnLimits(app.config, () => app.metrics.redisErrors.inc()))
     const { wechat, secCheck, wechatApiBase, sensitiveMode } = app.config
     const check =
       wechat && secCheck !== 'off'
-        ? createSecCheck({ base: wechatApiBase, app: wechat, cache: app.sharedCache, mode: secCheck, onError: (err) => app.log.warn({ err: String(err) }, 'msgSecCheck failed') })
+        ? createSecCheck({
+            base: wechatApiBase,
+            app: wechat,
+            cache: app.sharedCache,
+            mode: secCheck,
+            onError: (err) => app.log.warn({ err: String(err) }, 'msgSecCheck failed'),
+          })
         : null
     app.decorate('chatDeps', {
       store: app.store,
       limiter: app.limiter,
       filter: app.contentFilter,
       uploadExists: (url: string) => app.uploads.exists(url),
-      checkText: check ? async (text: string, userId: string) => check(text, (await app.store.getUser(userId))?.openid ?? null) : undefined,
+      checkText: check ?? undefined,
       sensitiveMode,
       limits,
+      publish: (message) => {
+        hub.message(message)
+        app.metrics.stored.inc()
+      },
     } satisfies SendDeps)
 
     // Dead peers (no frame, no pong) are dropped; a ping keeps NAT mappings alive.
@@ -76,7 +85,7 @@ export default fp(
       const all = [...hub.conns]
       const closedAndIdle = (c: (typeof all)[number]) =>
         (c.closed ? Promise.resolve() : new Promise((r) => c.socket.once('close', r))).then(() => c.idle())
-      await Promise.race([Promise.all(all.map(closedAndIdle)), new Promise((r) => setTimeout(r, limits.drainMs).unref())])
+      await settleWithin(Promise.all(all.map(closedAndIdle)), limits.drainMs)
       await Promise.all(
         all.filter((c) => !c.closed).map((c) => {
           c.closed = true
@@ -86,8 +95,7 @@ export default fp(
     })
     app.addHook('onClose', async () => {
       await hub.stop()
-      await app.connLimits.close()
     })
   },
-  { name: 'hub', dependencies: ['config', 'db', 'redis', 'broker', 'presence', 'metrics', 'content', 'uploads'] },
+  { name: 'hub', dependencies: ['config', 'db', 'broker', 'presence', 'limits', 'metrics', 'content', 'uploads'] },
 )

@@ -41,7 +41,7 @@ export default fp(
     const reactions = new Reactions({
       store: app.store,
       totals,
-      emit: (room, frame) => app.hub.emit(room, { ...frame }),
+      emit: (room, frame) => app.hub.emit(room, frame),
       warn: (what, err, room) => log.warn(what, { err: String(err), room }, `${what} failed; retried`),
       flushMs: app.redis ? REACT_FLUSH_MS.redis : REACT_FLUSH_MS.memory,
       persistMerges: memory !== null,

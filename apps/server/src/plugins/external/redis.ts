@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { Cluster, Redis } from 'ioredis'
-import { createCommandClient } from '../../broker/redis-client'
-import { parseRedisUrl } from '../../broker/redis-url'
+import { closeClient, createCommandClient } from '../../redis/client'
+import { parseRedisUrl } from '../../redis/url'
 
 /** A small key-value cache shared by every node (Redis) or held by this process. */
 export interface SharedCache {
@@ -11,7 +11,11 @@ export interface SharedCache {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The command connection for shared state, or null without REDIS_URL. */
+    /**
+     * This node's one command connection (REDIS_URL), or null without it: presence, rate
+     * limits, connection caps, caches, reactions, notices and node stats all share it. The
+     * broker keeps its own publisher and subscriber connections.
+     */
     redis: Redis | Cluster | null
     sharedCache: SharedCache
   }
@@ -20,8 +24,8 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     const { redisUrl, redisMode, nodeId } = app.config
-    const redis = redisUrl ? createCommandClient(parseRedisUrl(redisUrl, redisMode), { name: `${nodeId}:cache` }) : null
-    redis?.on('error', (err: Error) => app.log.debug({ err: String(err) }, 'redis cache link error'))
+    const redis = redisUrl ? createCommandClient(parseRedisUrl(redisUrl, redisMode), { name: `${nodeId}:cmd` }) : null
+    redis?.on('error', (err: Error) => app.log.debug({ err: String(err) }, 'redis link error'))
     const local = new Map<string, { value: string; until: number }>()
     const cache: SharedCache = redis
       ? {
@@ -42,7 +46,8 @@ export default fp(
     app.decorate<Redis | Cluster | null>('redis', redis)
     app.decorate('sharedCache', cache)
     app.addHook('onClose', async () => {
-      if (redis) await redis.quit().catch(() => redis.disconnect())
+      // Registered first, so closed last (LIFO): every user of the client has closed by now.
+      if (redis) await closeClient(redis)
     })
   },
   { name: 'redis', dependencies: ['config'] },

@@ -21,6 +21,7 @@ export async function hello(ctx: HandlerContext, f: HelloFrame): Promise<void> {
   }
   if (conn.closed) return
   conn.user = publicUser(user)
+  conn.openid = user.openid
   if (!(await app.connLimits.acquireUser(conn))) {
     return conn.close(CloseCode.TooManyConnections, 'too many connections for this user')
   }

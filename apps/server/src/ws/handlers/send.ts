@@ -3,15 +3,13 @@ import { sendMessage } from '../../services/messages'
 import type { HandlerContext } from '../context'
 import { joinedMember } from './joined-member'
 
-/** send: store, then ack, then publish — never the other way round. */
+/** send: store, then ack, then publish (services/messages.ts keeps that order). */
 export async function send(ctx: HandlerContext, f: SendFrame): Promise<void> {
   const { app, conn } = ctx
   const started = performance.now()
-  const { message, duplicate } = await sendMessage(app.chatDeps, conn.user.id, joinedMember(ctx, f.room), f)
-  ctx.reply({ type: 'ack', room: f.room, cid: message.cid, seq: message.seq, ts: message.ts })
-  if (!duplicate) {
-    app.hub.message(message)
-    app.metrics?.stored.inc()
-  }
+  const sender = { id: conn.user.id, openid: conn.openid }
+  await sendMessage(app.chatDeps, sender, joinedMember(ctx, f.room), f, (m) => {
+    ctx.reply({ type: 'ack', room: f.room, cid: m.cid, seq: m.seq, ts: m.ts })
+  })
   app.metrics?.sendAck.observe((performance.now() - started) / 1000)
 }

@@ -1,5 +1,7 @@
 import type { User } from '@chat/protocol'
-import type { Presence } from '../presence/types'
+import { Backoff } from '../lib/deadline'
+import { RoomUsers } from './room-users'
+import type { Presence } from './types'
 
 export interface PresenceChange {
   room: string
@@ -22,20 +24,22 @@ interface Pending {
  */
 export class PresenceGuard {
   /** room → userId → this node's connections holding that user online there. */
-  private readonly mine = new Map<string, Map<string, { user: User; conns: Set<string> }>>()
+  private readonly mine = new RoomUsers()
   private readonly pendingAdd = new Map<string, Pending>()
   private readonly pendingRemove = new Map<string, Pending>()
-  private downUntil = 0
+  private readonly backoff: Backoff
   private repairing = false
 
   constructor(
     private readonly inner: Presence,
-    private readonly o: { timeoutMs?: number; retryMs?: number; onError(err: unknown, what: string): void },
-  ) {}
+    o: { timeoutMs?: number; retryMs?: number; onError(err: unknown, what: string): void },
+  ) {
+    this.backoff = new Backoff({ timeoutMs: o.timeoutMs ?? 1000, retryMs: o.retryMs ?? 1000, what: 'presence', onError: o.onError })
+  }
 
   /** True when this is the user's first connection in the room (→ "online"). */
   async add(room: string, user: User, connId: string): Promise<boolean> {
-    const localFirst = this.mineAdd(room, user, connId)
+    const localFirst = this.mine.add(room, user, connId)
     const k = `${room}\n${connId}`
     this.pendingRemove.delete(k)
     try {
@@ -48,7 +52,7 @@ export class PresenceGuard {
 
   /** True when it was the user's last connection in the room (→ "offline"). */
   async remove(room: string, user: User, connId: string): Promise<boolean> {
-    const localLast = this.mineRemove(room, user.id, connId)
+    const localLast = this.mine.remove(room, user.id, connId)
     const k = `${room}\n${connId}`
     // An add that never reached Redis: Redis cannot know this was the last one.
     const unsure = this.pendingAdd.delete(k)
@@ -66,14 +70,14 @@ export class PresenceGuard {
     try {
       return await this.call(() => this.inner.online(room), 'presence online')
     } catch {
-      return [...(this.mine.get(room)?.values() ?? [])].map((e) => e.user)
+      return this.mine.online(room)
     }
   }
 
   /** Replays what failed while Redis was away; returns the transitions to push. */
   async repair(): Promise<PresenceChange[]> {
     const out: PresenceChange[] = []
-    if (this.repairing || Date.now() < this.downUntil) return out
+    if (this.repairing || this.backoff.down) return out
     this.repairing = true
     try {
       for (const [k, p] of this.pendingRemove) {
@@ -100,43 +104,7 @@ export class PresenceGuard {
     return this.pendingAdd.size + this.pendingRemove.size
   }
 
-  private async call<T>(fn: () => Promise<T>, what: string): Promise<T> {
-    if (Date.now() < this.downUntil) throw new Error('presence is degraded')
-    let timer: NodeJS.Timeout | undefined
-    try {
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: no answer in time`)), this.o.timeoutMs ?? 1000)
-      })
-      return await Promise.race([fn(), late])
-    } catch (err) {
-      this.downUntil = Date.now() + (this.o.retryMs ?? 1000)
-      this.o.onError(err, what)
-      throw err
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-
-  private mineAdd(room: string, user: User, connId: string): boolean {
-    let users = this.mine.get(room)
-    if (!users) this.mine.set(room, (users = new Map()))
-    const e = users.get(user.id)
-    if (e) {
-      e.user = user
-      e.conns.add(connId)
-      return false
-    }
-    users.set(user.id, { user, conns: new Set([connId]) })
-    return true
-  }
-
-  private mineRemove(room: string, userId: string, connId: string): boolean {
-    const users = this.mine.get(room)
-    const e = users?.get(userId)
-    if (!users || !e || !e.conns.delete(connId)) return false
-    if (e.conns.size > 0) return false
-    users.delete(userId)
-    if (users.size === 0) this.mine.delete(room)
-    return true
+  private call<T>(fn: () => Promise<T>, what: string): Promise<T> {
+    return this.backoff.run(fn, what)
   }
 }

@@ -1,9 +1,10 @@
 /**
- * ioredis plumbing shared by the brokers, presence and rate limiter: connection options from
+ * ioredis plumbing shared by the brokers and the app's command client: connection options from
  * a parsed REDIS_URL, reconnect backoff, readiness, timeouts, a liveness watchdog, closing.
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
-import type { RedisTarget } from './redis-url'
+import { settleWithin } from '../lib/deadline'
+import type { RedisTarget } from './url'
 
 /** Reconnect delay: exponential from 50 ms, capped, with jitter so nodes do not stampede. */
 export function cappedBackoff(maxMs: number): (times: number) => number {
@@ -80,30 +81,9 @@ export function whenReady(client: Redis | Cluster, ms: number, what: string): Pr
 export async function closeClient(client: Redis | Cluster): Promise<void> {
   if (client.status === 'end') return
   if (client.status === 'ready') {
-    try {
-      await Promise.race([client.quit(), new Promise((r) => setTimeout(r, 2000).unref())])
-    } catch {
-      // fall through to disconnect
-    }
+    await settleWithin(client.quit(), 2000)
   }
   if ((client.status as string) !== 'end') client.disconnect()
-}
-
-/** Rejects if `p` has not settled within `ms` (a cluster may queue a command while it reconnects). */
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${what}: Redis did not answer within ${ms} ms`)), ms)
-    p.then(
-      (v) => {
-        clearTimeout(t)
-        resolve(v)
-      },
-      (e: unknown) => {
-        clearTimeout(t)
-        reject(e)
-      },
-    )
-  })
 }
 
 /**

@@ -1,6 +1,5 @@
-import type { Config } from '../config'
-import { createCommandClient, parseRedisUrl } from '../broker/redis-url'
-import type { Connection } from './connection'
+import type { Cluster, Redis } from 'ioredis'
+import type { Connection } from '../realtime/connection'
 import { LocalConnCounter, RedisConnCounter, type ConnCounter } from './conn-counter'
 
 /**
@@ -14,7 +13,6 @@ export class ConnLimits {
   constructor(
     private readonly limits: { connsPerUser: number; connsPerIp: number },
     private readonly counter: ConnCounter,
-    private readonly onClose: () => Promise<void> = async () => {},
   ) {}
 
   async acquireIp(conn: Connection): Promise<boolean> {
@@ -50,7 +48,6 @@ export class ConnLimits {
 
   async close(): Promise<void> {
     await this.counter.close()
-    await this.onClose()
   }
 
   private entry(conn: Connection): { ip?: string; user?: string } {
@@ -60,15 +57,11 @@ export class ConnLimits {
   }
 }
 
-/** Counts in Redis with REDIS_URL (its own command connection), else in this process. */
-export function createConnLimits(config: Config, onError: (err: unknown) => void = () => {}): ConnLimits {
-  const { limits, redisUrl, redisMode, nodeId } = config
-  if (!redisUrl) return new ConnLimits(limits, new LocalConnCounter())
-  const redis = createCommandClient(parseRedisUrl(redisUrl, redisMode), { name: `${nodeId}:conns` })
-  redis.on('error', () => {}) // failures surface through the calls (and onError)
-  const counter = new RedisConnCounter({ redis, onError })
-  return new ConnLimits(limits, counter, async () => {
-    if (redis.status === 'ready') await Promise.race([redis.quit().catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())])
-    redis.disconnect()
-  })
+/** Counts in Redis when the app has a Redis client (REDIS_URL), else in this process. */
+export function createConnLimits(
+  limits: { connsPerUser: number; connsPerIp: number },
+  redis: Redis | Cluster | null,
+  onError: (err: unknown) => void = () => {},
+): ConnLimits {
+  return new ConnLimits(limits, redis ? new RedisConnCounter({ redis, onError }) : new LocalConnCounter())
 }

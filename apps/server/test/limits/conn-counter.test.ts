@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LocalConnCounter, RedisConnCounter } from '../../src/realtime/conn-counter'
+import { LocalConnCounter, RedisConnCounter } from '../../src/limits/conn-counter'
 import { eventually, startRedis, type RedisProcess } from '../helpers/redis-server'
 
 let redis: RedisProcess

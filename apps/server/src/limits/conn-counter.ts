@@ -1,4 +1,5 @@
-import type { Cluster, Redis } from 'ioredis'
+import { Backoff } from '../lib/deadline'
+import { scriptRunner, type RedisKeysOptions, type ScriptRunner } from '../redis/scripts'
 
 /**
  * Open sockets per key (a user, an address) across every node, for caps. Each socket is a
@@ -76,16 +77,13 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
 `
 
-type Scripted = {
-  chatConnAcquire(...a: (string | number)[]): Promise<number>
-  chatConnRenew(...a: (string | number)[]): Promise<number>
-  chatConnCount(key: string): Promise<number>
-}
+const SCRIPTS = {
+  chatConnAcquire: { numberOfKeys: 1, lua: ACQUIRE },
+  chatConnRenew: { numberOfKeys: 1, lua: RENEW },
+  chatConnCount: { numberOfKeys: 1, lua: COUNT },
+} as const
 
-export interface RedisConnCounterOptions {
-  redis: Redis | Cluster
-  /** Key prefix, default "chat:". */
-  prefix?: string
+export interface RedisConnCounterOptions extends RedisKeysOptions {
   /** How long a silent node's sockets still count (default 30 s); renewed every third. */
   leaseMs?: number
   /** A Redis call slower than this counts as failed (default 1 s). */
@@ -103,51 +101,44 @@ export class RedisConnCounter extends LocalConnCounter {
   private readonly prefix: string
   private readonly leaseMs: number
   private readonly timer: NodeJS.Timeout
+  private readonly run: ScriptRunner<keyof typeof SCRIPTS>
   /** After a failure, Redis is left alone for a second: sockets must not wait on it. */
-  private downUntil = 0
+  private readonly backoff: Backoff
 
   constructor(private readonly o: RedisConnCounterOptions) {
     super()
     this.prefix = `${o.prefix ?? 'chat:'}conns:`
     this.leaseMs = o.leaseMs ?? 30_000
-    const r = o.redis as unknown as Partial<Scripted>
-    if (!r.chatConnAcquire) o.redis.defineCommand('chatConnAcquire', { numberOfKeys: 1, lua: ACQUIRE })
-    if (!r.chatConnRenew) o.redis.defineCommand('chatConnRenew', { numberOfKeys: 1, lua: RENEW })
-    if (!r.chatConnCount) o.redis.defineCommand('chatConnCount', { numberOfKeys: 1, lua: COUNT })
+    this.run = scriptRunner(o.redis, SCRIPTS)
+    this.backoff = new Backoff({ timeoutMs: o.timeoutMs ?? 1000, retryMs: 1000, what: 'connection counter', onError: o.onError })
     this.timer = setInterval(() => void this.renew(), Math.ceil(this.leaseMs / 3))
     this.timer.unref()
   }
 
   async acquire(key: string, member: string, limit: number): Promise<boolean> {
-    if (Date.now() < this.downUntil) return this.take(key, member, limit)
     try {
-      const ok = await this.timed((this.o.redis as unknown as Scripted).chatConnAcquire(this.prefix + key, member, limit, this.leaseMs))
+      const ok = await this.backoff.run(() => this.run('chatConnAcquire', this.prefix + key, member, limit, this.leaseMs))
       if (ok === 1) this.take(key, member, Number.MAX_SAFE_INTEGER)
       return ok === 1
-    } catch (err) {
-      this.failed(err)
+    } catch {
       return this.take(key, member, limit)
     }
   }
 
   async release(key: string, member: string): Promise<void> {
     this.drop(key, member)
-    try {
-      await this.timed(this.o.redis.zrem(this.prefix + key, member))
-    } catch (err) {
-      // Its lease is no longer renewed: it stops counting within leaseMs.
-      this.failed(err)
-    }
+    // Tried even while Redis is marked down; if it fails, the member's lease is no longer
+    // renewed and it stops counting within leaseMs.
+    await this.backoff.run(() => this.o.redis.zrem(this.prefix + key, member), undefined, true).catch(() => {})
   }
 
   /** While Redis cannot answer: this node's count (a lower bound). */
   async count(key: string): Promise<number> {
-    if (Date.now() < this.downUntil) return super.count(key)
+    const here = await super.count(key)
     try {
-      return Math.max(await this.timed((this.o.redis as unknown as Scripted).chatConnCount(this.prefix + key)), await super.count(key))
-    } catch (err) {
-      this.failed(err)
-      return super.count(key)
+      return Math.max((await this.backoff.run(() => this.run('chatConnCount', this.prefix + key))) as number, here)
+    } catch {
+      return here
     }
   }
 
@@ -158,25 +149,9 @@ export class RedisConnCounter extends LocalConnCounter {
   }
 
   private async renew(): Promise<void> {
-    try {
-      await Promise.all(
-        [...this.held].map(([key, set]) => this.timed((this.o.redis as unknown as Scripted).chatConnRenew(this.prefix + key, this.leaseMs, ...set))),
-      )
-    } catch (err) {
-      this.failed(err)
-    }
-  }
-
-  private failed(err: unknown): void {
-    this.downUntil = Date.now() + 1000
-    this.o.onError?.(err)
-  }
-
-  private timed<T>(p: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('connection counter: Redis did not answer in time')), this.o.timeoutMs ?? 1000)
-    })
-    return Promise.race([p, late]).finally(() => clearTimeout(timer))
+    const renewals = [...this.held].map(([key, set]) =>
+      this.backoff.run(() => this.run('chatConnRenew', this.prefix + key, this.leaseMs, ...set), undefined, true),
+    )
+    await Promise.all(renewals).catch(() => {})
   }
 }

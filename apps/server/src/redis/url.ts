@@ -80,5 +80,3 @@ export function parseRedisUrl(url: string, mode: RedisMode = 'standalone'): Redi
   return { mode: cluster ? 'cluster' : 'standalone', tls: scheme.tls, nodes, username, password, db }
 }
 
-// Kept importable from here too (the app's redis plugin builds its client this way).
-export { createCommandClient, type ClientOptions } from './redis-client'

@@ -1,6 +1,6 @@
 import { ErrorCode } from '@chat/protocol'
 import type { FastifyInstance } from 'fastify'
-import { AppError } from './errors'
+import { AppError } from '../lib/errors'
 
 /** A 429 that carries its `Retry-After` (the error handler sets the header from it). */
 export class RateLimitedError extends AppError {

@@ -4,10 +4,11 @@
  * replayed into Redis once it is back, reporting the transitions the replay caused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FallbackRateLimiter } from '../../src/presence/fallback-limiter'
-import { createPresence, createRateLimiter } from '../../src/presence/index'
-import type { Presence, RateLimiter } from '../../src/presence/types'
-import { PresenceGuard } from '../../src/realtime/presence-guard'
+import { FallbackRateLimiter, RedisRateLimiter, type RateLimiter } from '../../src/limits/index'
+import { createPresence, PresenceGuard } from '../../src/presence/index'
+import type { Presence } from '../../src/presence/types'
+import { closeClient, createCommandClient } from '../../src/redis/client'
+import { parseRedisUrl } from '../../src/redis/url'
 import { eventually, startRedis, type RedisProcess } from '../helpers/redis-server'
 
 let redis: RedisProcess
@@ -23,9 +24,17 @@ afterAll(async () => {
 const user = (id: string) => ({ id, name: id, avatar: null })
 const room = () => `r-${Math.random().toString(36).slice(2, 8)}`
 
+/** A command connection of its own (as each node has), closed after the suite. */
+function client(nodeId: string) {
+  const c = createCommandClient(parseRedisUrl(redis.url), { name: nodeId })
+  c.on('error', () => {})
+  closers.push({ close: () => closeClient(c) })
+  return c
+}
+
 function presence(nodeId: string): Presence {
-  const p = createPresence({ redisUrl: redis.url, nodeId })
-  closers.push(p)
+  const p = createPresence(client(nodeId), { nodeId })
+  closers.unshift(p)
   return p
 }
 
@@ -81,7 +90,7 @@ describe('FallbackRateLimiter', () => {
   it('limits across nodes through Redis, and per node (at once, never failing) while Redis is down', async () => {
     const errors: unknown[] = []
     const make = (nodeId: string): RateLimiter => {
-      const l = new FallbackRateLimiter(createRateLimiter({ redisUrl: redis.url, nodeId }), { onError: (e) => errors.push(e), timeoutMs: 300, retryMs: 200 })
+      const l = new FallbackRateLimiter(new RedisRateLimiter({ redis: client(nodeId) }), { onError: (e) => errors.push(e), timeoutMs: 300, retryMs: 200 })
       closers.push(l)
       return l
     }

@@ -1,4 +1,5 @@
-import { MemoryRateLimiter } from './memory'
+import { Backoff } from '../lib/deadline'
+import { MemoryRateLimiter } from './memory-limiter'
 import type { RateLimiter } from './types'
 
 export interface FallbackOptions {
@@ -17,13 +18,14 @@ export interface FallbackOptions {
 export class FallbackRateLimiter implements RateLimiter {
   readonly kind: RateLimiter['kind']
   private readonly local = new MemoryRateLimiter()
-  private downUntil = 0
+  private readonly backoff: Backoff
 
   constructor(
     private readonly inner: RateLimiter,
-    private readonly o: FallbackOptions = {},
+    o: FallbackOptions = {},
   ) {
     this.kind = inner.kind
+    this.backoff = new Backoff({ timeoutMs: o.timeoutMs ?? 500, retryMs: o.retryMs ?? 1000, what: 'rate limiter', onError: o.onError })
   }
 
   hit(key: string, limit: number, windowMs: number): Promise<boolean> {
@@ -35,19 +37,10 @@ export class FallbackRateLimiter implements RateLimiter {
   }
 
   private async either<T>(call: (l: RateLimiter) => Promise<T>): Promise<T> {
-    if (Date.now() < this.downUntil) return call(this.local)
-    let timer: NodeJS.Timeout | undefined
     try {
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('rate limiter: Redis did not answer in time')), this.o.timeoutMs ?? 500)
-      })
-      return await Promise.race([call(this.inner), late])
-    } catch (err) {
-      this.downUntil = Date.now() + (this.o.retryMs ?? 1000)
-      this.o.onError?.(err)
+      return await this.backoff.run(() => call(this.inner))
+    } catch {
       return call(this.local)
-    } finally {
-      clearTimeout(timer)
     }
   }
 

@@ -1,0 +1,64 @@
+import { withTimeout } from '../lib/deadline'
+import { closeClient } from '../redis/client'
+import { scriptRunner, type RedisKeysOptions, type ScriptRunner } from '../redis/scripts'
+import type { RateLimiter } from './types'
+
+/** KEYS: counter. ARGV: windowMs → hits in the current window (this one included). */
+const RATE = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+`
+
+/** KEYS: counter → {hits, ms left in the window} (one round trip, one slot). */
+const RATE_PEEK = `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+return { n, redis.call('PTTL', KEYS[1]) }
+`
+
+const SCRIPTS = {
+  chatRateHit: { numberOfKeys: 1, lua: RATE },
+  chatRatePeek: { numberOfKeys: 1, lua: RATE_PEEK },
+} as const
+
+export interface RedisRateLimiterOptions extends RedisKeysOptions {
+  /** Close `redis` on close() (the app passes its shared client and keeps it). */
+  ownsClient?: boolean
+  /** A hit gives up after this (default 3 s); the caller decides whether to fail open. */
+  timeoutMs?: number
+}
+
+/**
+ * Fixed-window counters shared by all nodes, like MemoryRateLimiter: the window starts at a
+ * key's first hit and the key expires with it, so Redis keeps nothing for idle keys. INCR and
+ * PEXPIRE run in one script, so a crash between them cannot leave a counter without expiry.
+ */
+export class RedisRateLimiter implements RateLimiter {
+  readonly kind = 'redis' as const
+  private readonly run: ScriptRunner<keyof typeof SCRIPTS>
+  private readonly prefix: string
+
+  constructor(private readonly o: RedisRateLimiterOptions) {
+    this.run = scriptRunner(o.redis, SCRIPTS)
+    this.prefix = `${o.prefix ?? 'chat:'}rl:`
+  }
+
+  async hit(key: string, limit: number, windowMs: number): Promise<boolean> {
+    if (limit <= 0) return false
+    const hits = (await this.timed(this.run('chatRateHit', this.prefix + key, Math.max(1, Math.ceil(windowMs))))) as number
+    return hits <= limit
+  }
+
+  async peek(key: string): Promise<{ hits: number; resetMs: number }> {
+    const [hits, ttl] = (await this.timed(this.run('chatRatePeek', this.prefix + key))) as [number, number]
+    return ttl > 0 ? { hits, resetMs: ttl } : { hits: 0, resetMs: 0 }
+  }
+
+  async close(): Promise<void> {
+    if (this.o.ownsClient) await closeClient(this.o.redis)
+  }
+
+  private timed<T>(p: Promise<T>): Promise<T> {
+    return withTimeout(p, this.o.timeoutMs ?? 3000, 'rate limiter')
+  }
+}
