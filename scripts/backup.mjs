@@ -8,7 +8,20 @@
 // The database is copied first and the uploads after it: an upload is on disk before any
 // message can name it and is never deleted, so every image the copy refers to is there.
 // With DATABASE_URL (Postgres) it refuses: use pg_dump.
-import { chmodSync, closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs'
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -60,7 +73,9 @@ if (dbUrl) {
 }
 
 // DATA_DIR as `pnpm start` resolves it (against the repo root, where pnpm runs scripts).
-const dataDir = args['data-dir'] ? path.resolve(here, args['data-dir']) : path.resolve(process.cwd(), process.env.DATA_DIR?.trim() || './data')
+const dataDir = args['data-dir']
+  ? path.resolve(here, args['data-dir'])
+  : path.resolve(process.cwd(), process.env.DATA_DIR?.trim() || './data')
 const source = path.join(dataDir, 'chat.db')
 const out = path.resolve(here, args.out)
 if (!existsSync(source)) die(`no database at ${source} (set DATA_DIR or --data-dir to the server's data directory)`)
@@ -112,7 +127,9 @@ try {
   die(`copying ${source} failed: ${err.message}`)
 }
 const size = statSync(out).size
-console.log(`database: ${source} → ${out} (${(size / 1048576).toFixed(1)} MiB; ${stats.messages} messages, ${stats.rooms} rooms, ${stats.users} users)`)
+console.log(
+  `database: ${source} → ${out} (${(size / 1048576).toFixed(1)} MiB; ${stats.messages} messages, ${stats.rooms} rooms, ${stats.users} users)`,
+)
 
 // Uploads: immutable files named by their content, so a plain copy of what is missing is exact.
 const uploads = path.join(dataDir, 'uploads')

@@ -105,12 +105,17 @@ function startNode(i) {
     TRUST_PROXY: flag('nginx') ? '1' : process.env.TRUST_PROXY || '',
   }
   // `node` directly, not pnpm: SIGTERM must reach the server for its drain.
-  const child = spawn(process.execPath, [path.join(root, 'apps/server/dist/main.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [path.join(root, 'apps/server/dist/main.js')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   pipeLogs(child.stdout, id, colors[i])
   pipeLogs(child.stderr, id, colors[i])
   child.on('exit', (code, signal) => {
     console.log(`[${id}] exited (${code ?? signal})`)
-    if (!stopping) console.log(`[${id}] restart it with: NODE_ID=${id} PORT=${port} … node apps/server/dist/main.js (or restart pnpm cluster)`)
+    if (!stopping)
+      console.log(`[${id}] restart it with: NODE_ID=${id} PORT=${port} … node apps/server/dist/main.js (or restart pnpm cluster)`)
   })
   children.push(child)
   return { id, port, pid: child.pid }
@@ -133,9 +138,13 @@ if (flag('nginx')) {
       .replace(/listen 8080;/, `listen ${nginxPort};`)
       .replace(/^http \{\n/m, `http {\n  access_log ${dir}/access.log;\n`)
     writeFileSync(path.join(dir, 'nginx.conf'), conf)
-    nginx = spawn(bin, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', `daemon off; pid ${dir}/nginx.pid;`], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    })
+    nginx = spawn(
+      bin,
+      ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', `daemon off; pid ${dir}/nginx.pid;`],
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    )
     nginx.on('exit', (code) => !stopping && console.log(`[nginx] exited (${code}); see ${dir}/error.log`))
   }
 }
@@ -167,7 +176,9 @@ function stop() {
     process.exit(1)
   }, 20_000)
   force.unref()
-  Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(() => process.exit(0))
+  Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(() =>
+    process.exit(0),
+  )
 }
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)

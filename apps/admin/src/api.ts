@@ -71,7 +71,14 @@ export interface AdminRoom {
   members: number
   online: number
   lastSeq: number
-  lastMessage?: { seq: number; ts: number; kind: string; from: { id: string; name: string }; body: Record<string, unknown>; recalled?: boolean } | null
+  lastMessage?: {
+    seq: number
+    ts: number
+    kind: string
+    from: { id: string; name: string }
+    body: Record<string, unknown>
+    recalled?: boolean
+  } | null
 }
 
 export interface AdminUser {

@@ -28,7 +28,8 @@ describe('operator console', () => {
   const people: Record<string, { token: string; user: { id: string; name: string } }> = {}
   const room = `physics-${tag}`
   let step = 0
-  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: true })
+  const shot = (name: string) =>
+    page.screenshot({ path: path.join(SHOTS, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: true })
   const api = (p: string) => http(s.url, 'GET', p, undefined, TOKEN)
 
   beforeAll(async () => {
@@ -51,7 +52,14 @@ describe('operator console', () => {
     profile = mkdtempSync(path.join(tmpdir(), 'chat-admin-chromium-'))
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+      ],
     })
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' })
   })
@@ -70,7 +78,11 @@ describe('operator console', () => {
     await page.getByTestId('admin-token').fill(TOKEN)
     await page.getByTestId('admin-signin').click()
     await page.getByTestId('admin-stats').waitFor()
-    expect(await page.evaluate(() => [sessionStorage.getItem('chat-admin-token'), localStorage.length, document.cookie])).toEqual([TOKEN, 0, ''])
+    expect(await page.evaluate(() => [sessionStorage.getItem('chat-admin-token'), localStorage.length, document.cookie])).toEqual([
+      TOKEN,
+      0,
+      '',
+    ])
     // A reload keeps the session (same tab).
     await page.reload()
     await page.getByTestId('admin-stats').waitFor()

@@ -47,7 +47,9 @@ async function run(make: () => Broker, fanOut: boolean): Promise<number> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const fmt = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`
-console.log(`${total} publishes × ${rounds} rounds (median), ${inFlight} in flight, payload ${Buffer.byteLength(payload(123456))} bytes, node ${process.version}`)
+console.log(
+  `${total} publishes × ${rounds} rounds (median), ${inFlight} in flight, payload ${Buffer.byteLength(payload(123456))} bytes, node ${process.version}`,
+)
 const single = await startRedis()
 const cluster = await startRedisCluster()
 try {

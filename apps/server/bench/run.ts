@@ -95,7 +95,12 @@ async function main(): Promise<void> {
     if (['idle', 'fanout10', 'fanout100', 'fanout1000', 'small', 'reactions'].some((s) => SCENARIOS.has(s))) {
       log('2 nodes + Redis each (ours + Postgres)')
       sides = await deployAll(gens, async (target) => ({
-        dep: await deploy(target, { nodes: 2, redisUrl: redis.url, databaseUrl: target === 'chat' ? db.url : null, extraArgs: prof(target) }),
+        dep: await deploy(target, {
+          nodes: 2,
+          redisUrl: redis.url,
+          databaseUrl: target === 'chat' ? db.url : null,
+          extraArgs: prof(target),
+        }),
         redis,
         pgCpu: target === 'chat' ? db.cpu : null,
       }))

@@ -134,9 +134,13 @@ function trustProxy(v: string | null): TrustProxy {
     if (n < 1 || n > 100) throw new ConfigError('TRUST_PROXY must be false, a hop count from 1 to 100, or a comma list of addresses/CIDRs')
     return n
   }
-  const list = v.split(',').map((x) => x.trim()).filter(Boolean)
+  const list = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
   for (const a of list) {
-    if (!isIpOrCidr(a)) throw new ConfigError(`TRUST_PROXY: ${JSON.stringify(a)} is not an address or CIDR (expected false, a hop count, or a comma list)`)
+    if (!isIpOrCidr(a))
+      throw new ConfigError(`TRUST_PROXY: ${JSON.stringify(a)} is not an address or CIDR (expected false, a hop count, or a comma list)`)
   }
   return list
 }
@@ -154,10 +158,15 @@ function isIpOrCidr(a: string): boolean {
 /** WECHAT_TEMPLATE_ANSWER / _DM / _MENTION: ids as the WeChat console shows them. */
 function wechatTemplates(env: Env): Config['wechatTemplates'] {
   const out: Config['wechatTemplates'] = {}
-  for (const [kind, name] of [['answer', 'WECHAT_TEMPLATE_ANSWER'], ['dm', 'WECHAT_TEMPLATE_DM'], ['mention', 'WECHAT_TEMPLATE_MENTION']] as const) {
+  for (const [kind, name] of [
+    ['answer', 'WECHAT_TEMPLATE_ANSWER'],
+    ['dm', 'WECHAT_TEMPLATE_DM'],
+    ['mention', 'WECHAT_TEMPLATE_MENTION'],
+  ] as const) {
     const v = str(env, name)
     if (v === null) continue
-    if (!/^[A-Za-z0-9_-]{1,128}$/.test(v)) throw new ConfigError(`${name} is not a template id (expected up to 128 characters of [A-Za-z0-9_-])`)
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(v))
+      throw new ConfigError(`${name} is not a template id (expected up to 128 characters of [A-Za-z0-9_-])`)
     out[kind] = v
   }
   return out
@@ -220,7 +229,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     trustProxy: trustProxy(str(env, 'TRUST_PROXY')),
     guestLogin: guest === 'on' || guest === 'true' || guest === '1',
     sqliteSynchronous: sync,
-    allowedOrigins: origins ? origins.split(',').map((o) => o.trim()).filter(Boolean) : null,
+    allowedOrigins: origins
+      ? origins
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean)
+      : null,
     metricsToken: str(env, 'METRICS_TOKEN'),
     limits: {
       tokenTtlSec: int(env, 'TOKEN_TTL_SECONDS', 30 * 24 * 3600, 60, 365 * 24 * 3600),

@@ -1,12 +1,13 @@
+import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app'
-import { ConfigError, loadConfig } from './config'
+import { type Config, ConfigError, loadConfig } from './config'
 
 /**
  * Production entry: `node apps/server/dist/main.js`. Run it directly under a process
  * manager (not through pnpm, which does not forward SIGTERM) so the drain runs.
  */
 async function main(): Promise<void> {
-  let config
+  let config: Config
   try {
     config = loadConfig()
   } catch (err) {
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
     throw err
   }
 
-  let app
+  let app: FastifyInstance | undefined
   try {
     app = await buildApp(config)
     await app.ready()

@@ -4,7 +4,16 @@ import { ConfigError, loadConfig } from '../src/config'
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
     const c = loadConfig({}, '/srv/app')
-    expect(c).toMatchObject({ port: 3000, host: '0.0.0.0', dataDir: '/srv/app/data', databaseUrl: null, redisUrl: null, wechat: null, adminToken: null, sensitiveWordsFile: null })
+    expect(c).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      dataDir: '/srv/app/data',
+      databaseUrl: null,
+      redisUrl: null,
+      wechat: null,
+      adminToken: null,
+      sensitiveWordsFile: null,
+    })
     expect(c.wechatApiBase).toBe('https://api.weixin.qq.com')
     expect(c.nodeId).toMatch(/^n-[0-9a-f]{6}$/)
     expect(c.limits.pushWindowMs).toBe(40)
@@ -111,7 +120,11 @@ describe('loadConfig', () => {
   })
 
   it('accepts Redis cluster seed lists and Postgres URLs', () => {
-    const c = loadConfig({ REDIS_URL: 'redis-cluster://127.0.0.1:7000,127.0.0.1:7001', DATABASE_URL: 'postgres://u@h/db', JWT_SECRET: 'x'.repeat(32) })
+    const c = loadConfig({
+      REDIS_URL: 'redis-cluster://127.0.0.1:7000,127.0.0.1:7001',
+      DATABASE_URL: 'postgres://u@h/db',
+      JWT_SECRET: 'x'.repeat(32),
+    })
     expect(c.redisUrl).toContain('redis-cluster://')
     expect(c.databaseUrl).toBe('postgres://u@h/db')
   })

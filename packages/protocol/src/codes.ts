@@ -51,5 +51,5 @@ export const CloseCode = {
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
 
 export function isErrorCode(v: unknown): v is ErrorCode {
-  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(ErrorStatus, v)
+  return typeof v === 'string' && Object.hasOwn(ErrorStatus, v)
 }

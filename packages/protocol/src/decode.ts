@@ -5,16 +5,17 @@ import { ClientFrameType } from './frames'
 import { CID_PATTERN, Limits } from './limits'
 import { parseRoomId } from './text'
 
-export type Decoded =
-  | { ok: true; frame: ClientFrame }
-  | { ok: false; id?: RequestId; code: ErrorCode; message: string }
+export type Decoded = { ok: true; frame: ClientFrame } | { ok: false; id?: RequestId; code: ErrorCode; message: string }
 
 class FrameError extends Error {}
-const bad = (message: string): never => { throw new FrameError(message) }
+const bad = (message: string): never => {
+  throw new FrameError(message)
+}
 
 function room(f: Record<string, unknown>): string {
   if (typeof f.room !== 'string') return bad('room must be a string')
-  if (!parseRoomId(f.room)) return bad(f.room.startsWith('dm:') ? 'malformed dm room id: dm:<userA>:<userB>, ids sorted' : 'room must match ^[A-Za-z0-9_-]{1,64}$')
+  if (!parseRoomId(f.room))
+    return bad(f.room.startsWith('dm:') ? 'malformed dm room id: dm:<userA>:<userB>, ids sorted' : 'room must match ^[A-Za-z0-9_-]{1,64}$')
   return f.room
 }
 
@@ -91,7 +92,13 @@ function build(f: Record<string, unknown>, id: RequestId | undefined): ClientFra
         if (!isIntIn(f.limit, 1, Limits.historyMax)) return bad(`limit must be a whole number from 1 to ${Limits.historyMax}`)
         limit = f.limit
       }
-      return withId({ type: 'history' as const, room: r, limit, ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}) })
+      return withId({
+        type: 'history' as const,
+        room: r,
+        limit,
+        ...(before !== undefined ? { before } : {}),
+        ...(after !== undefined ? { after } : {}),
+      })
     }
     case ClientFrameType.Typing:
       return withId({ type: 'typing' as const, room: room(f) })

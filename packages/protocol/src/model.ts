@@ -16,6 +16,13 @@ export type RoomKind = (typeof RoomKind)[keyof typeof RoomKind]
 export const PresenceStatus = { Online: 'online', Offline: 'offline' } as const
 export type PresenceStatus = (typeof PresenceStatus)[keyof typeof PresenceStatus]
 
+/** A user's role in a room: it belongs to the user, so it outlives leave/join (v1.1 §A). */
+export const Role = { Owner: 'owner', Admin: 'admin', Member: 'member' } as const
+export type Role = (typeof Role)[keyof typeof Role]
+
+export const RoomAccess = { Open: 'open', Invite: 'invite' } as const
+export type RoomAccess = (typeof RoomAccess)[keyof typeof RoomAccess]
+
 export interface User {
   id: string
   name: string
@@ -27,10 +34,19 @@ export interface TextBody {
   /** v1.1 §D: ids of mentioned members, in the order written; absent when none. */
   mentions?: string[]
 }
-export interface ImageBody { url: string; width?: number; height?: number }
+export interface ImageBody {
+  url: string
+  width?: number
+  height?: number
+}
 export type LikeBody = Record<string, never>
-export interface FlowerBody { count?: number }
-export interface AnswerBody { question: number; text: string }
+export interface FlowerBody {
+  count?: number
+}
+export interface AnswerBody {
+  question: number
+  text: string
+}
 
 export interface BodyOf {
   text: TextBody
@@ -52,13 +68,6 @@ export interface Message {
   ts: number
   recalled?: true
 }
-
-/** A user's role in a room: it belongs to the user, so it outlives leave/join (v1.1 §A). */
-export const Role = { Owner: 'owner', Admin: 'admin', Member: 'member' } as const
-export type Role = (typeof Role)[keyof typeof Role]
-
-export const RoomAccess = { Open: 'open', Invite: 'invite' } as const
-export type RoomAccess = (typeof RoomAccess)[keyof typeof RoomAccess]
 
 /** v1's three fields of a room: what `GET /api/rooms` entries start with. */
 export interface RoomBase {

@@ -19,9 +19,7 @@ export function isCid(v: unknown): v is string {
   return typeof v === 'string' && CID_PATTERN.test(v)
 }
 
-export type RoomRef =
-  | { kind: 'group'; id: string }
-  | { kind: 'dm'; id: string; users: [string, string] }
+export type RoomRef = { kind: 'group'; id: string } | { kind: 'dm'; id: string; users: [string, string] }
 
 /**
  * Classifies a room id. `null` means malformed (`bad_request`). A dm id must name two

@@ -4,7 +4,11 @@ import { decodeClientFrame, ErrorCode } from '../src'
 
 const validFrames = fc.oneof(
   fc.record({ type: fc.constant('ping'), id: fc.option(fc.oneof(fc.string({ maxLength: 64 }), fc.integer()), { nil: undefined }) }),
-  fc.record({ type: fc.constant('join'), room: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/), after: fc.option(fc.nat(), { nil: undefined }) }),
+  fc.record({
+    type: fc.constant('join'),
+    room: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/),
+    after: fc.option(fc.nat(), { nil: undefined }),
+  }),
   fc.record({
     type: fc.constant('send'),
     room: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/),
@@ -18,13 +22,20 @@ const validFrames = fc.oneof(
 describe('decodeClientFrame, property-based', () => {
   it('never throws on any string, and any failure is a bad_request with a message', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), (text) => {
-        const d = decodeClientFrame(text)
-        if (!d.ok) {
-          expect(d.code).toBe(ErrorCode.BadRequest)
-          expect(d.message.length).toBeGreaterThan(0)
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        (text) => {
+          const d = decodeClientFrame(text)
+          if (!d.ok) {
+            expect(d.code).toBe(ErrorCode.BadRequest)
+            expect(d.message.length).toBeGreaterThan(0)
+          }
+        },
+      ),
       { numRuns: 2000 },
     )
   })
@@ -44,7 +55,15 @@ describe('decodeClientFrame, property-based', () => {
   })
 
   it('rejects every valid frame with one field replaced by a wrong-typed value', () => {
-    const wrong = fc.oneof(fc.constant(null), fc.constant([]), fc.constant({}), fc.constant(-1), fc.constant(1.5), fc.constant(true), fc.constant(''))
+    const wrong = fc.oneof(
+      fc.constant(null),
+      fc.constant([]),
+      fc.constant({}),
+      fc.constant(-1),
+      fc.constant(1.5),
+      fc.constant(true),
+      fc.constant(''),
+    )
     fc.assert(
       fc.property(validFrames, wrong, fc.nat(), (f, bad, pick) => {
         const keys = Object.keys(f).filter((k) => k !== 'type' && k !== 'id' && (f as Record<string, unknown>)[k] !== undefined)

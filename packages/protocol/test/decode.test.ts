@@ -15,7 +15,9 @@ const bad = (f: unknown) => {
 describe('decodeClientFrame: each frame type', () => {
   it('hello with and without resume', () => {
     expect(ok({ type: 'hello', id: 1, token: 't' })).toEqual({ type: 'hello', id: 1, token: 't' })
-    expect(ok({ type: 'hello', token: 't', resume: { lobby: 41, 'dm:u_a:u_b': 0 } })).toMatchObject({ resume: { lobby: 41, 'dm:u_a:u_b': 0 } })
+    expect(ok({ type: 'hello', token: 't', resume: { lobby: 41, 'dm:u_a:u_b': 0 } })).toMatchObject({
+      resume: { lobby: 41, 'dm:u_a:u_b': 0 },
+    })
     bad({ type: 'hello', token: 't', resume: { lobby: -1 } })
     bad({ type: 'hello', token: 't', resume: [1] })
     bad({ type: 'hello', token: '' })
@@ -30,7 +32,9 @@ describe('decodeClientFrame: each frame type', () => {
   it('send of every kind, with bodies reduced to their fields', () => {
     const base = { type: 'send', room: 'r', cid: 'abcdefgh' }
     expect(ok({ ...base, kind: 'text', body: { text: ' hi ', extra: 1 } })).toMatchObject({ body: { text: 'hi' } })
-    expect(ok({ ...base, kind: 'image', body: { url: '/uploads/abc.png', width: 10 } })).toMatchObject({ body: { url: '/uploads/abc.png', width: 10 } })
+    expect(ok({ ...base, kind: 'image', body: { url: '/uploads/abc.png', width: 10 } })).toMatchObject({
+      body: { url: '/uploads/abc.png', width: 10 },
+    })
     expect(ok({ ...base, kind: 'like', body: { x: 1 } })).toMatchObject({ body: {} })
     expect(ok({ ...base, kind: 'flower', body: {} })).toMatchObject({ body: {} })
     expect(ok({ ...base, kind: 'flower', body: { count: 99 } })).toMatchObject({ body: { count: 99 } })
@@ -60,10 +64,16 @@ describe('decodeClientFrame: react (v1.1 §B)', () => {
     expect(ok({ type: 'react', room: 'r', kind: 'like', count: 500 })).toEqual({ type: 'react', room: 'r', kind: 'like' })
     expect(ok({ type: 'react', room: 'r', kind: 'like', count: 'x' })).toEqual({ type: 'react', room: 'r', kind: 'like' })
     expect(ok({ type: 'react', room: 'r', kind: 'flower' })).toEqual({ type: 'react', room: 'r', kind: 'flower', count: 1 })
-    expect(ok({ type: 'react', room: 'dm:a:b', kind: 'flower', count: 99 })).toEqual({ type: 'react', room: 'dm:a:b', kind: 'flower', count: 99 })
+    expect(ok({ type: 'react', room: 'dm:a:b', kind: 'flower', count: 99 })).toEqual({
+      type: 'react',
+      room: 'dm:a:b',
+      kind: 'flower',
+      count: 99,
+    })
   })
   it('refuses a bad kind, room or flower count, keeping the id', () => {
-    for (const count of [0, 100, 1.5, '3', null, -1]) expect(bad({ type: 'react', room: 'r', kind: 'flower', count, id: 'q' })).toMatchObject({ code: 'bad_request', id: 'q' })
+    for (const count of [0, 100, 1.5, '3', null, -1])
+      expect(bad({ type: 'react', room: 'r', kind: 'flower', count, id: 'q' })).toMatchObject({ code: 'bad_request', id: 'q' })
     bad({ type: 'react', room: 'r', kind: 'text' })
     bad({ type: 'react', room: 'r' })
     bad({ type: 'react', kind: 'like' })

@@ -33,8 +33,6 @@ export interface Api {
   questions(id: string, q: { state?: QuestionState; after?: number; limit?: number }): Promise<QuestionsPage>
   history(room: string, dir: 'before' | 'after', seq: number, limit?: number): Promise<HistoryPage>
   online(room: string): Promise<User[]>
-  /** Whether `POST /api/uploads` exists yet: it answers 503 `unavailable` until then. */
-  uploadsAvailable(): Promise<boolean>
 }
 
 export interface ClientConfig {
@@ -85,14 +83,5 @@ export function createApi(http: HttpClient, base: () => string, token: () => str
     },
     history: (room, dir, seq, limit = 30) => call('GET', `/api/rooms/${enc(room)}/messages?${dir}=${seq}&limit=${limit}`),
     online: (room) => call('GET', `/api/rooms/${enc(room)}/online`),
-    async uploadsAvailable() {
-      try {
-        await call('POST', '/api/uploads', {})
-        return true
-      } catch (e) {
-        // Anything but "unavailable" means the route is there (it just did not like an empty body).
-        return !(e instanceof ApiError && (e.code === 'unavailable' || e.status === 404))
-      }
-    },
   }
 }

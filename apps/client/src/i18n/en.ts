@@ -41,7 +41,6 @@ export const en: Strings = {
   like: 'Like',
   flower: 'Flower',
   image: 'Image',
-  imageUnavailable: 'This server cannot take images yet',
   imageUploading: 'Uploading image...',
   imageFailed: 'Image not sent: {msg}',
   question: 'Ask',

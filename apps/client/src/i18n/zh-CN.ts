@@ -39,7 +39,6 @@ export const zhCN = {
   like: '点赞',
   flower: '送花',
   image: '图片',
-  imageUnavailable: '服务器暂不支持发送图片',
   imageUploading: '图片上传中...',
   imageFailed: '图片发送失败：{msg}',
   question: '提问',

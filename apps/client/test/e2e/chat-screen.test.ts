@@ -4,31 +4,20 @@
 // server refuses for good (written while cut off, the room muted meanwhile), 已读 when the
 // other user opens the dm, and the three pages dark and in English (screenshots in
 // screenshots/e2e-chat-screen/) with an axe-core scan of each.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openBrowser } from '../support/browser'
-import { clientDir, h5Dir } from '../support/builds'
-import { RELAXED_LIMITS, startCluster, type TestCluster } from '../support/cluster'
+import { clientDir } from '../support/builds'
+import { field, live, screenshots, sessionOf, startTwoNodes, texts, type Browser, type TwoNodeStage } from '../support/h5-stage'
 import { png } from '../support/png'
-import { serveH5, type H5Site } from '../support/static-proxy'
+import type { H5Site } from '../support/static-proxy'
 
-const shotsDir = join(clientDir, 'screenshots/e2e-chat-screen')
 const axePath = createRequire(join(clientDir, 'package.json')).resolve('axe-core/axe.min.js')
-type Browser = Awaited<ReturnType<typeof openBrowser>>
-
-const field = (page: Page, testId: string) => page.locator(`[data-testid=${testId}] :is(input, textarea)`)
-const texts = (page: Page) => page.getByTestId('message-text').allInnerTexts()
-const session = async (page: Page) =>
-  JSON.parse((await page.evaluate(() => localStorage.getItem('chat.session'))) ?? '{}') as { token: string; user: { id: string } }
-
-async function snap(page: Page, name: string) {
-  await page.waitForTimeout(400)
-  await page.screenshot({ path: join(shotsDir, `${name}.png`) })
-}
+let snap: ReturnType<typeof screenshots>['snap']
 
 async function login(page: Page, site: H5Site, name: string) {
   await page.goto(site.url + '/')
@@ -40,8 +29,7 @@ async function login(page: Page, site: H5Site, name: string) {
 async function enter(page: Page, room: string) {
   await field(page, 'room-id-input').fill(room)
   await page.getByTestId('room-join').click()
-  await page.getByTestId('message-input').waitFor()
-  await page.getByTestId('conn-status').waitFor({ state: 'detached', timeout: 10_000 })
+  await live(page)
 }
 
 /** axe-core in the page: violations of impact serious or critical (WCAG 2 A/AA rules). */
@@ -57,7 +45,8 @@ async function axeSerious(page: Page): Promise<string[]> {
 }
 
 describe('the chat screen in Chromium on two server nodes', { timeout: 90_000 }, () => {
-  let cluster: TestCluster
+  let stage: TwoNodeStage
+  let cluster: TwoNodeStage['cluster']
   let siteA: H5Site
   let siteB: H5Site
   let alice: Browser
@@ -68,14 +57,9 @@ describe('the chat screen in Chromium on two server nodes', { timeout: 90_000 },
   const bobSockets: Array<{ close(): Promise<void> }> = []
 
   beforeAll(async () => {
-    rmSync(shotsDir, { recursive: true, force: true })
-    mkdirSync(shotsDir, { recursive: true })
-    console.log(`[client] chat-screen e2e screenshots: ${shotsDir}`)
-    cluster = await startCluster({ nodes: 2, env: RELAXED_LIMITS })
-    siteA = await serveH5(h5Dir, cluster.nodes[0].url)
-    siteB = await serveH5(h5Dir, cluster.nodes[1].url)
-    alice = await openBrowser()
-    bob = await openBrowser()
+    snap = screenshots('e2e-chat-screen').snap
+    stage = await startTwoNodes()
+    ;({ cluster, siteA, siteB, a: alice, b: bob } = stage)
     // A pass-through to the real node; only the switch is the test's.
     await bob.page.routeWebSocket(/\/ws$/, (ws) => {
       if (bobCut) return void ws.close({ code: 4500, reason: 'cut' })
@@ -85,7 +69,7 @@ describe('the chat screen in Chromium on two server nodes', { timeout: 90_000 },
     await login(alice.page, siteA, '小爱')
     await login(bob.page, siteB, '小博')
     // Alice owns the room (so she can mute it later); both are in it.
-    const { token } = await session(alice.page)
+    const { token } = await sessionOf(alice.page)
     const res = await fetch(`${cluster.nodes[0].url}/api/rooms`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -97,11 +81,7 @@ describe('the chat screen in Chromium on two server nodes', { timeout: 90_000 },
   }, 120_000)
 
   afterAll(async () => {
-    await alice?.close()
-    await bob?.close()
-    await siteA?.close()
-    await siteB?.close()
-    await cluster?.stop()
+    await stage?.stop()
   })
 
   it('types three lines with Shift+Enter, sends with Enter, and the other user sees them whole', async () => {
@@ -191,7 +171,7 @@ describe('the chat screen in Chromium on two server nodes', { timeout: 90_000 },
     await bob.page.getByTestId('send-button').click()
     const mine = bob.page.getByTestId('message-item').filter({ hasText: '断线时写的消息' })
     await mine.waitFor()
-    const { token } = await session(alice.page)
+    const { token } = await sessionOf(alice.page)
     const res = await fetch(`${cluster.nodes[0].url}/api/rooms/${ROOM}`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -220,8 +200,8 @@ describe('the chat screen in Chromium on two server nodes', { timeout: 90_000 },
   })
 
   it('shows 已读 under my last message once the other user opens the dm', async () => {
-    const a = await session(alice.page)
-    const b = await session(bob.page)
+    const a = await sessionOf(alice.page)
+    const b = await sessionOf(bob.page)
     const dm = `dm:${[a.user.id, b.user.id].sort().join(':')}`
     await alice.page.goto(`${siteA.url}/#/pages/chat/chat?room=${encodeURIComponent(dm)}`)
     await alice.page.getByTestId('message-input').waitFor()

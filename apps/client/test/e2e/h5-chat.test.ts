@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { longPress, openBrowser } from '../support/browser'
 import { clientDir } from '../support/builds'
+import { field, live, send, texts, type Browser } from '../support/h5-stage'
 import { createClient, serverMain, startServer, until, type RunningServer } from '../support/real-server'
 import { png } from '../support/png'
 
@@ -18,30 +19,22 @@ const ROOM = 'course101'
 
 async function login(page: Page, url: string, name: string) {
   await page.goto(url + '/')
-  await page.locator('[data-testid=login-name] input').fill(name)
+  await field(page, 'login-name').fill(name)
   await page.getByTestId('login-submit').click()
   await page.getByTestId('room-id-input').waitFor()
 }
 
 async function joinRoom(page: Page, room: string) {
-  await page.locator('[data-testid=room-id-input] input').fill(room)
+  await field(page, 'room-id-input').fill(room)
   await page.getByTestId('room-join').click()
-  await page.getByTestId('message-input').waitFor()
-  await page.getByTestId('conn-status').waitFor({ state: 'detached', timeout: 10_000 })
+  await live(page)
 }
-
-async function send(page: Page, text: string) {
-  await page.locator('[data-testid=message-input] textarea').fill(text)
-  await page.getByTestId('send-button').click()
-}
-
-const texts = (page: Page) => page.getByTestId('message-text').allInnerTexts()
 
 describe('H5 build in Chromium', { timeout: 60_000 }, () => {
   let server: RunningServer
   let site: { url: string }
-  let alice: Awaited<ReturnType<typeof openBrowser>>
-  let bob: Awaited<ReturnType<typeof openBrowser>>
+  let alice: Browser
+  let bob: Browser
 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true })
@@ -107,18 +100,7 @@ describe('H5 build in Chromium', { timeout: 60_000 }, () => {
     await bob.page.screenshot({ path: join(shots, 'h5-chat-bob.png') })
   })
 
-  it('the image button says when the server does not take images yet', async () => {
-    const probe = await fetch(`${server.base}/api/uploads`, { method: 'POST' })
-    const body = (await probe.json().catch(() => ({}))) as { error?: string }
-    if (probe.status !== 503 || body.error !== 'unavailable') return // uploads exist: the picker opens instead
-    await expect.poll(() => alice.page.getByTestId('image-button').innerText()).toContain('暂不支持')
-    await alice.page.getByTestId('image-button').click()
-    await alice.page.getByText('服务器暂不支持发送图片').first().waitFor()
-  })
-
-  it('sends an image when the server takes uploads', async () => {
-    const probe = await fetch(`${server.base}/api/uploads`, { method: 'POST' })
-    if (probe.status === 503) return // covered by the test above
+  it('sends an image', async () => {
     const file = join(tmpdir(), `chat-e2e-${process.pid}.png`)
     writeFileSync(file, png(160, 100))
     const before = await bob.page.getByTestId('message-item').count()

@@ -5,38 +5,13 @@
 // list (the student's send is refused and the input bar says why), turns 全员禁言 on and off,
 // and answers the student's question from the 问答 sheet. A screenshot of each step goes to
 // screenshots/e2e-host-control/ (printed at the start).
-import { mkdirSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openBrowser } from '../support/browser'
-import { clientDir, h5Dir } from '../support/builds'
-import { RELAXED_LIMITS, serverHistory, startCluster, type NodeProcess, type TestCluster } from '../support/cluster'
-import { serveH5, type H5Site } from '../support/static-proxy'
+import { serverHistory, type NodeProcess } from '../support/cluster'
+import { field, live, screenshots, send, sessionOf, startTwoNodes, texts, type Browser, type TwoNodeStage } from '../support/h5-stage'
+import type { H5Site } from '../support/static-proxy'
 
-export const shotsDir = join(clientDir, 'screenshots/e2e-host-control')
-
-type Browser = Awaited<ReturnType<typeof openBrowser>>
-
-const input = (page: Page, testId: string) => page.locator(`[data-testid=${testId}] :is(input, textarea)`)
-const texts = (page: Page) => page.getByTestId('message-text').allInnerTexts()
-const session = async (page: Page) =>
-  JSON.parse((await page.evaluate(() => localStorage.getItem('chat.session'))) ?? '{}') as { token: string; user: { id: string } }
-
-async function snap(page: Page, name: string) {
-  await page.waitForTimeout(400) // let toasts, sheets and scrolling settle
-  await page.screenshot({ path: join(shotsDir, `${name}.png`) })
-}
-
-async function live(page: Page, timeout = 10_000) {
-  await page.getByTestId('message-input').waitFor({ timeout })
-  await page.getByTestId('conn-status').waitFor({ state: 'detached', timeout })
-}
-
-async function send(page: Page, text: string) {
-  await input(page, 'message-input').fill(text)
-  await page.getByTestId('send-button').click()
-}
+let snap: ReturnType<typeof screenshots>['snap']
 
 /** Taps a modal's 确定 (uni's H5 modal and action sheet are plain DOM). */
 async function confirm(page: Page) {
@@ -44,7 +19,7 @@ async function confirm(page: Page) {
 }
 
 describe('host control in Chromium on two server nodes', { timeout: 90_000 }, () => {
-  let cluster: TestCluster
+  let stage: TwoNodeStage
   let nodeA: NodeProcess
   let siteA: H5Site
   let siteB: H5Site
@@ -57,32 +32,23 @@ describe('host control in Chromium on two server nodes', { timeout: 90_000 }, ()
   let teacherToken = ''
 
   beforeAll(async () => {
-    rmSync(shotsDir, { recursive: true, force: true })
-    mkdirSync(shotsDir, { recursive: true })
-    console.log(`[client] host-control e2e screenshots: ${shotsDir}`)
-    cluster = await startCluster({ nodes: 2, env: RELAXED_LIMITS })
-    nodeA = cluster.nodes[0]
-    siteA = await serveH5(h5Dir, nodeA.url)
-    siteB = await serveH5(h5Dir, cluster.nodes[1].url)
-    teacher = await openBrowser()
-    student = await openBrowser()
+    snap = screenshots('e2e-host-control').snap
+    stage = await startTwoNodes()
+    ;({ siteA, siteB, a: teacher, b: student } = stage)
+    nodeA = stage.cluster.nodes[0]
   }, 120_000)
 
   afterAll(async () => {
-    await teacher?.close()
-    await student?.close()
-    await siteA?.close()
-    await siteB?.close()
-    await cluster?.stop()
+    await stage?.stop()
   })
 
   it('the teacher creates an invite-only room and gets its id, code and link', async () => {
     const page = teacher.page
     await page.goto(siteA.url + '/')
-    await input(page, 'login-name').fill('王老师')
+    await field(page, 'login-name').fill('王老师')
     await page.getByTestId('login-submit').click()
     await page.getByTestId('room-create-button').click()
-    await input(page, 'room-create-title').fill('物理 101 · 牛顿定律')
+    await field(page, 'room-create-title').fill('物理 101 · 牛顿定律')
     await page.getByTestId('room-create-invite-switch').click()
     await snap(page, '01-create-sheet')
     await page.getByTestId('room-create-submit').click()
@@ -95,7 +61,7 @@ describe('host control in Chromium on two server nodes', { timeout: 90_000 }, ()
     await snap(page, '02-room-created')
     await page.getByTestId('room-create-enter').click()
     await live(page)
-    teacherToken = (await session(page)).token
+    teacherToken = (await sessionOf(page)).token
     // The owner is a host: the ⚙ button is there.
     await page.getByTestId('room-settings-button').waitFor()
   })
@@ -104,10 +70,10 @@ describe('host control in Chromium on two server nodes', { timeout: 90_000 }, ()
     const page = student.page
     // The same link, on the student's own origin (node B behind it).
     await page.goto(link.replace(siteA.url, siteB.url))
-    await input(page, 'login-name').fill('小李同学')
+    await field(page, 'login-name').fill('小李同学')
     await page.getByTestId('login-submit').click()
     await live(page)
-    studentId = (await session(page)).user.id
+    studentId = (await sessionOf(page)).user.id
     // The room's title (not its generated id) heads the page, and back leads to the rooms list.
     await expect.poll(() => page.locator('.uni-page-head__title').innerText()).toBe('物理 101 · 牛顿定律')
     await expect.poll(() => page.getByTestId('online-count').innerText()).toBe('2')
@@ -121,7 +87,7 @@ describe('host control in Chromium on two server nodes', { timeout: 90_000 }, ()
   it('the teacher pins an announcement; the student sees it without a reload', async () => {
     const page = teacher.page
     await page.getByTestId('room-settings-button').click()
-    await input(page, 'announcement-input').fill('今晚 8 点直播，先预习第三章 📖')
+    await field(page, 'announcement-input').fill('今晚 8 点直播，先预习第三章 📖')
     await page.getByTestId('announcement-save').click()
     await expect.poll(() => page.getByTestId('announcement-bar').innerText()).toContain('今晚 8 点直播')
     await snap(page, '04-teacher-settings')
@@ -158,7 +124,7 @@ describe('host control in Chromium on two server nodes', { timeout: 90_000 }, ()
         body: JSON.stringify({ cid: 'muted-try-0001', kind: 'text', body: { text: '我想说话' } }),
       })
       return [res.status, ((await res.json()) as { error: string }).error]
-    }, [room, (await session(s)).token])
+    }, [room, (await sessionOf(s)).token])
     expect(refused).toEqual([403, 'muted'])
     const history = await serverHistory(nodeA.url, teacherToken, room)
     expect(history.map((m) => m.body.text)).not.toContain('我想说话')

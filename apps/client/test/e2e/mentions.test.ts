@@ -3,40 +3,24 @@
 // mention highlighted, and [有人@我] on the rooms list (live, and after a reload from
 // /api/rooms); 复制链接 gives the room's deep link, which a signed-out browser opens: log in,
 // land in the room. Screenshots in screenshots/e2e-mentions/ (printed at the start).
-import { mkdirSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openBrowser } from '../support/browser'
-import { clientDir } from '../support/builds'
+import { field, live, screenshots, sessionOf, texts, type Browser } from '../support/h5-stage'
 import { startServer, type RunningServer } from '../support/real-server'
 
-const shotsDir = join(clientDir, 'screenshots/e2e-mentions')
 const ROOM = 'class-mentions'
-type Browser = Awaited<ReturnType<typeof openBrowser>>
-
-const input = (page: Page, testId: string) => page.locator(`[data-testid=${testId}] :is(input, textarea)`)
-const texts = (page: Page) => page.getByTestId('message-text').allInnerTexts()
-const userId = async (page: Page) => JSON.parse((await page.evaluate(() => localStorage.getItem('chat.session'))) ?? '{}').user?.id as string
-
-async function snap(page: Page, name: string) {
-  await page.waitForTimeout(400) // let toasts, sheets and scrolling settle
-  await page.screenshot({ path: join(shotsDir, `${name}.png`) })
-}
+const userId = async (page: Page) => (await sessionOf(page)).user?.id
+let snap: ReturnType<typeof screenshots>['snap']
 
 async function login(page: Page, url: string, name: string) {
   await page.goto(url + '/')
-  await input(page, 'login-name').fill(name)
+  await field(page, 'login-name').fill(name)
   await page.getByTestId('login-submit').click()
 }
 
-async function live(page: Page) {
-  await page.getByTestId('message-input').waitFor({ timeout: 10_000 })
-  await page.getByTestId('conn-status').waitFor({ state: 'detached', timeout: 10_000 })
-}
-
 async function joinRoom(page: Page, room: string) {
-  await input(page, 'room-id-input').fill(room)
+  await field(page, 'room-id-input').fill(room)
   await page.getByTestId('room-join').click()
   await live(page)
 }
@@ -49,9 +33,7 @@ describe('mentions and deep links in Chromium', { timeout: 60_000 }, () => {
   let link = ''
 
   beforeAll(async () => {
-    rmSync(shotsDir, { recursive: true, force: true })
-    mkdirSync(shotsDir, { recursive: true })
-    console.log(`[client] mentions e2e screenshots: ${shotsDir}`)
+    snap = screenshots('e2e-mentions').snap
     server = await startServer({ SEND_RATE_LIMIT: '10000', FRAME_RATE_LIMIT: '10000', LOGIN_RATE_LIMIT: '10000' })
     wang = await openBrowser()
     li = await openBrowser()
@@ -72,18 +54,18 @@ describe('mentions and deep links in Chromium', { timeout: 60_000 }, () => {
     await joinRoom(wang.page, ROOM)
     const page = wang.page
     await expect.poll(() => page.getByTestId('online-count').innerText()).toBe('2')
-    await input(page, 'message-input').pressSequentially('下课 @')
+    await field(page, 'message-input').pressSequentially('下课 @')
     await page.getByTestId('mention-picker').waitFor()
     await expect.poll(() => page.getByTestId('mention-option').allInnerTexts()).toEqual(['小李'])
-    await input(page, 'mention-search').fill('王')
+    await field(page, 'mention-search').fill('王')
     await expect.poll(() => page.getByTestId('mention-option').count()).toBe(0) // I am not offered
-    await input(page, 'mention-search').fill('李')
+    await field(page, 'mention-search').fill('李')
     await expect.poll(() => page.getByTestId('mention-option').allInnerTexts()).toEqual(['小李'])
     await snap(page, '01-mention-picker')
     await page.getByTestId('mention-option').click()
     await page.getByTestId('mention-picker').waitFor({ state: 'detached' })
-    await expect.poll(() => input(page, 'message-input').inputValue()).toBe('下课 @小李 ')
-    await input(page, 'message-input').pressSequentially('来办公室')
+    await expect.poll(() => field(page, 'message-input').inputValue()).toBe('下课 @小李 ')
+    await field(page, 'message-input').pressSequentially('来办公室')
     await page.getByTestId('send-button').click()
     await expect.poll(() => texts(li.page)).toContain('下课 @小李 来办公室')
     const stored = await fetch(`${server.base}/api/rooms/${ROOM}/messages?after=0&limit=10`, {
@@ -104,10 +86,10 @@ describe('mentions and deep links in Chromium', { timeout: 60_000 }, () => {
     await li.page.goBack()
     await li.page.getByTestId('room-item').waitFor()
     expect(await li.page.getByTestId('room-mentioned').count()).toBe(0) // read while in the room
-    await input(wang.page, 'message-input').pressSequentially('@')
+    await field(wang.page, 'message-input').pressSequentially('@')
     await wang.page.getByTestId('mention-option').click()
-    await expect.poll(() => input(wang.page, 'message-input').inputValue()).toBe('@小李 ')
-    await input(wang.page, 'message-input').pressSequentially('作业交了吗')
+    await expect.poll(() => field(wang.page, 'message-input').inputValue()).toBe('@小李 ')
+    await field(wang.page, 'message-input').pressSequentially('作业交了吗')
     await wang.page.getByTestId('send-button').click()
     await li.page.getByTestId('room-mentioned').waitFor()
     expect(await li.page.getByTestId('room-mentioned').innerText()).toBe('[有人@我]')
@@ -131,7 +113,7 @@ describe('mentions and deep links in Chromium', { timeout: 60_000 }, () => {
     await snap(wang.page, '05-link-copied')
     const before = Number(await wang.page.getByTestId('online-count').innerText())
     await guest.page.goto(link)
-    await input(guest.page, 'login-name').fill('旁听生')
+    await field(guest.page, 'login-name').fill('旁听生')
     await snap(guest.page, '06-link-opened-signed-out')
     await guest.page.getByTestId('login-submit').click()
     await live(guest.page)

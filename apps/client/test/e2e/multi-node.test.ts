@@ -5,19 +5,18 @@
 // history; then node B shuts down: Bob sees the reconnect banner, lands on node A and ends up
 // with every message exactly once. A screenshot of each step goes to
 // screenshots/e2e-multi-node/ (printed at the start).
-import { mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { longPress, openBrowser } from '../support/browser'
-import { clientDir, h5Dir } from '../support/builds'
-import { RELAXED_LIMITS, serverHistory, startCluster, type NodeProcess, type TestCluster } from '../support/cluster'
-import { serveH5, type H5Site } from '../support/static-proxy'
+import { longPress } from '../support/browser'
+import { serverHistory, type NodeProcess } from '../support/cluster'
+import { field, screenshots, send, startTwoNodes, texts, type Browser, type TwoNodeStage } from '../support/h5-stage'
+import type { H5Site } from '../support/static-proxy'
 
-export const shotsDir = join(clientDir, 'screenshots/e2e-multi-node')
 const ROOM = 'physics-live'
-
-type Browser = Awaited<ReturnType<typeof openBrowser>>
+let shotsDir = ''
+let snap: ReturnType<typeof screenshots>['snap']
 
 /** The node named in each `welcome` the page's socket received. */
 function trackNodes(page: Page): string[] {
@@ -31,7 +30,6 @@ function trackNodes(page: Page): string[] {
   return nodes
 }
 
-const texts = (page: Page) => page.getByTestId('message-text').allInnerTexts()
 /** The seq of every rendered message row, in order. */
 const seqs = (page: Page) => page.getByTestId('message-item').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))))
 /** Whether the newest row is scrolled into view (the list follows new messages). */
@@ -41,19 +39,13 @@ const newestInView = (page: Page) =>
     const last = rows[rows.length - 1]
     return !!last && last.getBoundingClientRect().bottom <= scroll.getBoundingClientRect().bottom + 2
   })
-const input = (page: Page, testId: string) => page.locator(`[data-testid=${testId}] :is(input, textarea)`)
 
 async function login(page: Page, site: H5Site, name: string, shot?: string) {
   await page.goto(site.url + '/')
-  await input(page, 'login-name').fill(name)
+  await field(page, 'login-name').fill(name)
   if (shot) await snap(page, shot)
   await page.getByTestId('login-submit').click()
   await page.getByTestId('room-id-input').waitFor()
-}
-
-async function send(page: Page, text: string) {
-  await input(page, 'message-input').fill(text)
-  await page.getByTestId('send-button').click()
 }
 
 async function live(page: Page, timeout = 10_000) {
@@ -74,11 +66,6 @@ async function menu(page: Page, target: ReturnType<Page['locator']>, expectItem:
   }
 }
 
-async function snap(page: Page, name: string) {
-  await page.waitForTimeout(350) // let toasts, bumps and scrolling settle
-  await page.screenshot({ path: join(shotsDir, `${name}.png`) })
-}
-
 /** Screenshots side by side with captions, at 1x: the overview docs/images/ shows. */
 async function overview(browser: Browser, panels: Array<[file: string, caption: string]>, out: string) {
   const page = await browser.context.newPage()
@@ -92,7 +79,7 @@ async function overview(browser: Browser, panels: Array<[file: string, caption: 
 }
 
 describe('H5 in Chromium on two server nodes', { timeout: 60_000 }, () => {
-  let cluster: TestCluster
+  let stage: TwoNodeStage
   let nodeA: NodeProcess
   let nodeB: NodeProcess
   let siteA: H5Site
@@ -105,32 +92,23 @@ describe('H5 in Chromium on two server nodes', { timeout: 60_000 }, () => {
   const presence: unknown[] = []
 
   beforeAll(async () => {
-    rmSync(shotsDir, { recursive: true, force: true })
-    mkdirSync(shotsDir, { recursive: true })
-    console.log(`[client] multi-node e2e screenshots: ${shotsDir}`)
-    cluster = await startCluster({ nodes: 2, env: RELAXED_LIMITS })
-    ;[nodeA, nodeB] = cluster.nodes
-    siteA = await serveH5(h5Dir, nodeA.url)
-    siteB = await serveH5(h5Dir, nodeB.url)
-    alice = await openBrowser()
-    bob = await openBrowser()
+    ;({ dir: shotsDir, snap } = screenshots('e2e-multi-node', 350))
+    stage = await startTwoNodes()
+    ;({ siteA, siteB, a: alice, b: bob } = stage)
+    ;[nodeA, nodeB] = stage.cluster.nodes
     aliceNodes = trackNodes(alice.page)
     alice.page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => { if (String(payload).includes('"presence"')) presence.push([Date.now(), String(payload)]) }))
     bobNodes = trackNodes(bob.page)
   }, 120_000)
 
   afterAll(async () => {
-    await alice?.close()
-    await bob?.close()
-    await siteA?.close()
-    await siteB?.close()
-    await cluster?.stop()
+    await stage?.stop()
   })
 
   it('Alice (node A) opens a live room; Bob (node B) joins it by id; both see each other online', async () => {
     await login(alice.page, siteA, 'Alice 老师', '01-login')
     await snap(alice.page, '02-rooms-empty')
-    await input(alice.page, 'room-id-input').fill(ROOM)
+    await field(alice.page, 'room-id-input').fill(ROOM)
     // 创建 with an id typed in: the create sheet makes that room; she owns it, she is the host.
     await alice.page.getByTestId('room-create-button').click()
     await alice.page.getByTestId('room-create-submit').click()
@@ -140,7 +118,7 @@ describe('H5 in Chromium on two server nodes', { timeout: 60_000 }, () => {
     aliceToken = JSON.parse((await alice.page.evaluate(() => localStorage.getItem('chat.session'))) ?? '{}').token
 
     await login(bob.page, siteB, 'Bob 同学')
-    await input(bob.page, 'room-id-input').fill(ROOM)
+    await field(bob.page, 'room-id-input').fill(ROOM)
     await bob.page.getByTestId('room-join').click()
     await live(bob.page)
     expect(aliceNodes).toEqual([nodeA.id])
@@ -174,8 +152,9 @@ describe('H5 in Chromium on two server nodes', { timeout: 60_000 }, () => {
     await alice.page.getByTestId('flower-button').click()
     await alice.page.getByText('送 1 朵', { exact: true }).click()
     for (const p of [alice.page, bob.page]) {
-      await expect.poll(() => p.getByTestId('like-button').innerText()).toContain('点赞 1')
-      await expect.poll(() => p.getByTestId('flower-button').innerText()).toContain('送花 2')
+      await expect.poll(() => p.getByTestId('like-button').innerText(), { timeout: 5000 }).toContain('点赞 1')
+      // Reactions merge across nodes once a second: more than expect.poll's default second.
+      await expect.poll(() => p.getByTestId('flower-button').innerText(), { timeout: 5000 }).toContain('送花 2')
       expect(await p.getByTestId('message-item').count()).toBe(2)
     }
 

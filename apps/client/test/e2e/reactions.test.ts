@@ -3,35 +3,28 @@
 // sees the counts rise, hearts and flowers rising (never more than MAX_SPRITES at once, even
 // in a storm of hundreds of likes) and the names line above the input, and no chat rows.
 // Screenshots in screenshots/e2e-reactions/.
-import { mkdirSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_SPRITES } from '../../src/engine/reactions'
 import { useReactionsStore } from '../../src/stores/reactions'
-import { openBrowser } from '../support/browser'
-import { clientDir, h5Dir } from '../support/builds'
-import { RELAXED_LIMITS, serverHistory, startCluster, type TestCluster } from '../support/cluster'
+import { RELAXED_LIMITS, serverHistory } from '../support/cluster'
+import { field, live, screenshots, startTwoNodes, type Browser, type TwoNodeStage } from '../support/h5-stage'
 import { createClient, until, type Client } from '../support/real-server'
-import { serveH5, type H5Site } from '../support/static-proxy'
+import type { H5Site } from '../support/static-proxy'
 
-const shotsDir = join(clientDir, 'screenshots/e2e-reactions')
 const ROOM = 'physics-reactions'
-
-type Browser = Awaited<ReturnType<typeof openBrowser>>
-const input = (page: Page, testId: string) => page.locator(`[data-testid=${testId}] :is(input, textarea)`)
+let snap: ReturnType<typeof screenshots>['snap']
 /** The number beside a toolbar button ("点赞 12" → 12). */
 const count = async (page: Page, testId: string) => Number(/(\d+)\s*$/m.exec((await page.getByTestId(testId).locator('.label').innerText()).trim())?.[1])
 const sprites = (page: Page) => page.getByTestId('reaction-sprite').count()
 
 async function enter(page: Page, site: H5Site, name: string) {
   await page.goto(site.url + '/')
-  await input(page, 'login-name').fill(name)
+  await field(page, 'login-name').fill(name)
   await page.getByTestId('login-submit').click()
-  await input(page, 'room-id-input').fill(ROOM)
+  await field(page, 'room-id-input').fill(ROOM)
   await page.getByTestId('room-join').click()
-  await page.getByTestId('message-input').waitFor()
-  await page.getByTestId('conn-status').waitFor({ state: 'detached', timeout: 10_000 })
+  await live(page)
 }
 
 /** Records, in the page, the most sprites ever on screen at once (sampling could miss a peak). */
@@ -53,12 +46,9 @@ const spriteStats = (page: Page) => page.evaluate(() => {
   return { max: w.maxSprites, seen: w.spritesSeen }
 })
 
-async function snap(page: Page, name: string) {
-  await page.screenshot({ path: join(shotsDir, `${name}.png`) })
-}
-
 describe('reactions in Chromium on two server nodes', { timeout: 90_000 }, () => {
-  let cluster: TestCluster
+  let stage: TwoNodeStage
+  let cluster: TwoNodeStage['cluster']
   let siteA: H5Site
   let siteB: H5Site
   let alice: Browser
@@ -68,25 +58,16 @@ describe('reactions in Chromium on two server nodes', { timeout: 90_000 }, () =>
   const aliceSent: string[] = []
 
   beforeAll(async () => {
-    rmSync(shotsDir, { recursive: true, force: true })
-    mkdirSync(shotsDir, { recursive: true })
-    console.log(`[client] reactions e2e screenshots: ${shotsDir}`)
+    snap = screenshots('e2e-reactions', 0).snap
     // The storm user may react far above the default 10 a second.
-    cluster = await startCluster({ nodes: 2, env: { ...RELAXED_LIMITS, REACT_RATE_LIMIT: '100000' } })
-    siteA = await serveH5(h5Dir, cluster.nodes[0].url)
-    siteB = await serveH5(h5Dir, cluster.nodes[1].url)
-    alice = await openBrowser()
-    bob = await openBrowser()
+    stage = await startTwoNodes({ ...RELAXED_LIMITS, REACT_RATE_LIMIT: '100000' })
+    ;({ cluster, siteA, siteB, a: alice, b: bob } = stage)
     alice.page.on('websocket', (ws) => ws.on('framesent', ({ payload }) => aliceSent.push(String(payload))))
   }, 120_000)
 
   afterAll(async () => {
     storm?.chat.logout()
-    await alice?.close()
-    await bob?.close()
-    await siteA?.close()
-    await siteB?.close()
-    await cluster?.stop()
+    await stage?.stop()
   })
 
   it('both in the room on different nodes, counters at 0', async () => {

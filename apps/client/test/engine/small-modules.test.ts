@@ -83,13 +83,6 @@ describe('api', () => {
     expect(seen[0]).toMatchObject({ url: 'http://h/api/login', body: { name: 'Alice' }, token: null })
   })
 
-  it('detects that uploads are not there yet from the 503 unavailable', async () => {
-    const off = createApi(async () => ({ status: 503, data: { error: 'unavailable', message: 'later' } }), () => 'http://h', () => 't')
-    const on = createApi(async () => ({ status: 400, data: { error: 'bad_request', message: 'no file' } }), () => 'http://h', () => 't')
-    expect(await off.uploadsAvailable()).toBe(false)
-    expect(await on.uploadsAvailable()).toBe(true)
-  })
-
   it('reports a network failure as ApiError status 0', async () => {
     const api = createApi(async () => {
       throw new Error('offline')

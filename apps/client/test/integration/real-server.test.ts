@@ -170,12 +170,6 @@ describe('client stores against the real server', { timeout: 30_000 }, () => {
     carol.chat.logout()
   })
 
-  it('knows whether the server accepts image uploads yet', async () => {
-    const probe = await fetchHttp({ method: 'POST', url: `${server.base}/api/uploads`, token: alice.session.token, body: {} })
-    const expected = !(probe.status === 503 && (probe.data as { error?: string }).error === 'unavailable')
-    expect(await alice.session.api.uploadsAvailable()).toBe(expected)
-  })
-
   it('a refused token ends the session', async () => {
     const eve = await createClient(server.base, 'Eve')
     eve.session.token = 'not-a-token'

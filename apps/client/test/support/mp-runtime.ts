@@ -7,12 +7,12 @@
 // Tests find elements by `data-testid` and fire taps and input events as a user's finger would.
 import { readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import { JSDOM } from 'jsdom'
-import WebSocket from 'ws'
+import type WebSocket from 'ws'
 import { clientDir } from './builds'
+import { type Callbacks, done, failed, networkApis } from './mp-wx-net'
 
-type Callbacks = { success?: (r: unknown) => void; fail?: (e: { errMsg: string }) => void; complete?: (r: unknown) => void }
 type Instance = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 interface Rendered {
   dom: HTMLElement
@@ -35,9 +35,6 @@ export interface Modal {
   content: string
   answer(confirm: boolean): void
 }
-
-/** The methods wx.request takes; anything else (PATCH) fails as in WeChat. */
-const WX_METHODS = ['OPTIONS', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'TRACE', 'CONNECT']
 
 export interface MiniProgram {
   storage: Map<string, unknown>
@@ -93,30 +90,8 @@ function installDom(): void {
   ;(globalThis as Record<string, unknown>).__mpDom = true
 }
 
-function socketTask(url: string, sockets: WebSocket[]) {
-  const ws = new WebSocket(url)
-  sockets.push(ws)
-  ws.on('error', () => {}) // reported through onError
-  return {
-    send: ({ data }: { data: string }) => ws.send(data),
-    close: ({ code, reason }: { code?: number; reason?: string } = {}) => (ws.readyState === ws.CONNECTING ? ws.terminate() : ws.close(code ?? 1000, reason)),
-    onOpen: (cb: (r: object) => void) => void ws.on('open', () => cb({})),
-    onMessage: (cb: (r: { data: string }) => void) => void ws.on('message', (d) => cb({ data: d.toString() })),
-    onClose: (cb: (r: { code: number; reason: string }) => void) => void ws.on('close', (code, reason) => cb({ code, reason: reason.toString() })),
-    onError: (cb: (e: { errMsg: string }) => void) => void ws.on('error', (e) => cb({ errMsg: String(e) })),
-  }
-}
-
-const parseJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return text
-  }
-}
-
-/** Loads the compiled app in `root`, launches it and opens its first page (as WeChat does). */
 /**
+ * Loads the compiled app in `root`, launches it and opens its first page (as WeChat does).
  * `entry`: the page WeChat opens first (a share card's path; default the login page).
  * `server`: where the build's server address really goes (its origin is swapped), so a test
  * can run its own server on any port.
@@ -149,8 +124,6 @@ export function launchMiniProgram(root: string, opts: { language?: string; entry
   const simulate = req('miniprogram-simulate') as { load(path: string, o: object): string; render(id: string): Rendered }
   const exparser = req(req.resolve('miniprogram-exparser', { paths: [req.resolve('j-component')] }))
   const wx = g.wx as Record<string, unknown>
-  const done = (o: Callbacks, r: unknown) => (o.success?.(r), o.complete?.(r))
-  const failed = (o: Callbacks, errMsg: string) => (o.fail?.({ errMsg }), o.complete?.({ errMsg }))
   const top = () => stack[stack.length - 1]
 
   const loaded = new Map<string, string>()
@@ -196,7 +169,10 @@ export function launchMiniProgram(root: string, opts: { language?: string; entry
   Object.assign(wx, {
     getAppBaseInfo: withLanguage(wx.getAppBaseInfo),
     getSystemInfoSync: withLanguage(wx.getSystemInfoSync),
-    setNavigationBarTitle: (o: { title: string } & Callbacks) => (titles.push(o.title), done(o, {})),
+    setNavigationBarTitle: (o: { title: string } & Callbacks) => {
+      titles.push(o.title)
+      done(o, {})
+    },
     requestSubscribeMessage: (o: { tmplIds: string[] } & Callbacks) => {
       subscribes.push([...o.tmplIds])
       setTimeout(() => done(o, { errMsg: 'requestSubscribeMessage:ok', ...Object.fromEntries(o.tmplIds.map((id) => [id, 'accept'])) }))
@@ -224,7 +200,10 @@ export function launchMiniProgram(root: string, opts: { language?: string; entry
     getStorageSync: (k: string) => (storage.has(k) ? storage.get(k) : ''),
     setStorageSync: (k: string, v: unknown) => void storage.set(k, v),
     removeStorageSync: (k: string) => void storage.delete(k),
-    showToast: (o: { title: string } & Callbacks) => (toasts.push(o.title), done(o, {})),
+    showToast: (o: { title: string } & Callbacks) => {
+      toasts.push(o.title)
+      done(o, {})
+    },
     showActionSheet: (o: { itemList: string[] } & Callbacks) =>
       sheets.push({ items: o.itemList, pick: (label) => done(o, { tapIndex: o.itemList.indexOf(label) }) }),
     showModal: (o: { title?: string; content?: string } & Callbacks) =>
@@ -232,28 +211,6 @@ export function launchMiniProgram(root: string, opts: { language?: string; entry
     // Not inside WeChat: no login code, so the app logs in as a guest.
     login: (o: Callbacks) => failed(o, 'login:fail not in WeChat'),
     onNetworkStatusChange: () => {},
-    request(o: { url: string; method?: string; data?: unknown; header?: Record<string, string> } & Callbacks) {
-      const method = o.method ?? 'GET'
-      requests.push(`${method} ${o.url}`)
-      if (!WX_METHODS.includes(method)) {
-        setTimeout(() => failed(o, `request:fail invalid method ${method}`))
-        return { abort() {}, onHeadersReceived() {}, offHeadersReceived() {} }
-      }
-      const body = o.data !== undefined && method !== 'GET' ? JSON.stringify(o.data) : undefined
-      fetch(to(o.url), { method, headers: o.header, body })
-        .then(async (res) => done(o, { statusCode: res.status, data: parseJson(await res.text()), header: {} }))
-        .catch((e) => failed(o, `request:fail ${e}`))
-      return { abort() {}, onHeadersReceived() {}, offHeadersReceived() {} }
-    },
-    uploadFile(o: { url: string; filePath: string; name: string; header?: Record<string, string>; formData?: Record<string, string> } & Callbacks) {
-      const form = new FormData()
-      for (const [k, v] of Object.entries(o.formData ?? {})) form.append(k, v)
-      form.append(o.name, new Blob([readFileSync(o.filePath)], { type: 'image/png' }), basename(o.filePath))
-      fetch(to(o.url), { method: 'POST', headers: o.header, body: form })
-        .then(async (res) => done(o, { statusCode: res.status, data: await res.text() }))
-        .catch((e) => failed(o, `uploadFile:fail ${e}`))
-      return { abort() {}, onProgressUpdate() {} }
-    },
     chooseImage: (o: Callbacks) => {
       const p = image
       image = null
@@ -266,11 +223,7 @@ export function launchMiniProgram(root: string, opts: { language?: string; entry
       if (!p) return failed(o, 'chooseMedia:fail cancel')
       done(o, { type: 'image', tempFiles: [{ tempFilePath: p, size: statSync(p).size, fileType: 'image' }] })
     },
-    connectSocket: (o: { url: string } & Callbacks) => {
-      const task = socketTask(to(o.url), sockets)
-      setTimeout(() => done(o, {}))
-      return task
-    },
+    ...networkApis(to, requests, sockets),
   })
 
   req(join(root, 'app.js'))

@@ -110,7 +110,10 @@ export async function createBenchDatabase(adminUrl: string): Promise<{ url: stri
     url: u.toString(),
     // Backends come and go with the pools; each sample sums the ones alive now.
     async cpu() {
-      const { rows } = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name])
+      const { rows } = await admin.query<{ pid: number }>(
+        'select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [name],
+      )
       return rows.reduce((s, r) => s + cpuMs(r.pid), 0)
     },
     async drop() {

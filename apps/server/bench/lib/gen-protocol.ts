@@ -50,6 +50,4 @@ export interface RunResult {
   reactionFrames: number
 }
 
-export type GenReply =
-  | { ok: true; ms?: number; failed?: number; result?: RunResult }
-  | { ok: false; error: string }
+export type GenReply = { ok: true; ms?: number; failed?: number; result?: RunResult } | { ok: false; error: string }

@@ -96,7 +96,13 @@ async function stopChild(child: ChildProcess, ms = 5000): Promise<void> {
 }
 
 /** A Node server listening at `url` (the caller chose its port and waits for health). */
-export function startNode(name: string, script: string, env: Record<string, string>, args: string[], url: string): Proc & { inspectorUrl: () => Promise<string> } {
+export function startNode(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  args: string[],
+  url: string,
+): Proc & { inspectorUrl: () => Promise<string> } {
   const child = spawn(process.execPath, ['--inspect-port=127.0.0.1:0', ...args, script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -128,9 +134,13 @@ export function startNode(name: string, script: string, env: Record<string, stri
 
 export async function startRedis(): Promise<Proc> {
   const port = await freePort()
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', '/tmp'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', '/tmp'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   const t = track('redis', child)
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${t.tail()}`)), 10_000)

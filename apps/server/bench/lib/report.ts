@@ -85,7 +85,9 @@ function table(rows: Row[]): string {
   const out = ['| figure | this server | Socket.IO + redis-adapter | ours ÷ Socket.IO | better |', '|---|---:|---:|---:|---|']
   for (const r of rows) {
     const ratio = r.ours !== null && r.peer !== null && r.peer !== 0 ? `${(r.ours / r.peer).toFixed(2)}×` : '—'
-    out.push(`| ${r.label} | ${r.ours === null ? '—' : r.fmt(r.ours)} | ${r.peer === null ? '—' : r.fmt(r.peer)} | ${ratio} | ${r.better} |`)
+    out.push(
+      `| ${r.label} | ${r.ours === null ? '—' : r.fmt(r.ours)} | ${r.peer === null ? '—' : r.fmt(r.peer)} | ${ratio} | ${r.better} |`,
+    )
   }
   return out.join('\n') + '\n'
 }
@@ -96,16 +98,58 @@ function fanoutRows(o: FanoutResult | undefined | null, p: FanoutResult | undefi
   const at = o?.cost ?? p?.cost
   const rate = at ? ` at ${int(at.deliveriesPerSec)}/s` : ''
   return [
-    { label: `${prefix}: max deliveries/s (≥ 99.9 % delivered, p99 < 100 ms)`, ours: o?.maxDeliveriesPerSec ?? null, peer: p?.maxDeliveriesPerSec ?? null, better: 'higher', fmt: int },
+    {
+      label: `${prefix}: max deliveries/s (≥ 99.9 % delivered, p99 < 100 ms)`,
+      ours: o?.maxDeliveriesPerSec ?? null,
+      peer: p?.maxDeliveriesPerSec ?? null,
+      better: 'higher',
+      fmt: int,
+    },
     { label: `${prefix}: p50 at half of own max (ms)`, ours: h(o, (x) => x.p50), peer: h(p, (x) => x.p50), better: 'lower', fmt: ms },
     { label: `${prefix}: p99 at half of own max (ms)`, ours: h(o, (x) => x.p99), peer: h(p, (x) => x.p99), better: 'lower', fmt: ms },
     { label: `${prefix}: p99.9 at half of own max (ms)`, ours: h(o, (x) => x.p999), peer: h(p, (x) => x.p999), better: 'lower', fmt: ms },
-    { label: `${prefix}: p50 at the common rate${rate} (ms)`, ours: c(o, (x) => x.p50), peer: c(p, (x) => x.p50), better: 'lower', fmt: ms },
-    { label: `${prefix}: p99 at the common rate${rate} (ms)`, ours: c(o, (x) => x.p99), peer: c(p, (x) => x.p99), better: 'lower', fmt: ms },
-    { label: `${prefix}: server CPU-ms per 1000 deliveries${rate}`, ours: c(o, (x) => x.serverCpuPer1k), peer: c(p, (x) => x.serverCpuPer1k), better: 'lower', fmt: dec },
-    { label: `${prefix}: deliveries per server CPU-second${rate}`, ours: c(o, (x) => 1e6 / x.serverCpuPer1k), peer: c(p, (x) => 1e6 / x.serverCpuPer1k), better: 'higher', fmt: int },
-    { label: `${prefix}: + Redis CPU-ms per 1000`, ours: c(o, (x) => x.redisCpuPer1k), peer: c(p, (x) => x.redisCpuPer1k), better: 'lower', fmt: dec },
-    { label: `${prefix}: + Postgres CPU-ms per 1000 (peer stores nothing)`, ours: c(o, (x) => x.pgCpuPer1k), peer: c(p, (x) => x.pgCpuPer1k), better: 'lower', fmt: dec },
+    {
+      label: `${prefix}: p50 at the common rate${rate} (ms)`,
+      ours: c(o, (x) => x.p50),
+      peer: c(p, (x) => x.p50),
+      better: 'lower',
+      fmt: ms,
+    },
+    {
+      label: `${prefix}: p99 at the common rate${rate} (ms)`,
+      ours: c(o, (x) => x.p99),
+      peer: c(p, (x) => x.p99),
+      better: 'lower',
+      fmt: ms,
+    },
+    {
+      label: `${prefix}: server CPU-ms per 1000 deliveries${rate}`,
+      ours: c(o, (x) => x.serverCpuPer1k),
+      peer: c(p, (x) => x.serverCpuPer1k),
+      better: 'lower',
+      fmt: dec,
+    },
+    {
+      label: `${prefix}: deliveries per server CPU-second${rate}`,
+      ours: c(o, (x) => 1e6 / x.serverCpuPer1k),
+      peer: c(p, (x) => 1e6 / x.serverCpuPer1k),
+      better: 'higher',
+      fmt: int,
+    },
+    {
+      label: `${prefix}: + Redis CPU-ms per 1000`,
+      ours: c(o, (x) => x.redisCpuPer1k),
+      peer: c(p, (x) => x.redisCpuPer1k),
+      better: 'lower',
+      fmt: dec,
+    },
+    {
+      label: `${prefix}: + Postgres CPU-ms per 1000 (peer stores nothing)`,
+      ours: c(o, (x) => x.pgCpuPer1k),
+      peer: c(p, (x) => x.pgCpuPer1k),
+      better: 'lower',
+      fmt: dec,
+    },
   ]
 }
 
@@ -129,10 +173,28 @@ export function printReport(r: Results): string {
       const a = o?.idle.find((x) => x.conns === n)
       const b = p?.idle.find((x) => x.conns === n)
       idle.push(
-        { label: `${n / 1000}k: heap per connection`, ours: a?.heapPerConn ?? null, peer: b?.heapPerConn ?? null, better: 'lower', fmt: kib },
+        {
+          label: `${n / 1000}k: heap per connection`,
+          ours: a?.heapPerConn ?? null,
+          peer: b?.heapPerConn ?? null,
+          better: 'lower',
+          fmt: kib,
+        },
         { label: `${n / 1000}k: RSS per connection`, ours: a?.rssPerConn ?? null, peer: b?.rssPerConn ?? null, better: 'lower', fmt: kib },
-        { label: `${n / 1000}k: connect rate (conn/s, open + auth)`, ours: a?.connectPerSec ?? null, peer: b?.connectPerSec ?? null, better: 'higher', fmt: int },
-        { label: `${n / 1000}k: join rate (joins/s)`, ours: a?.joinPerSec ?? null, peer: b?.joinPerSec ?? null, better: 'higher', fmt: int },
+        {
+          label: `${n / 1000}k: connect rate (conn/s, open + auth)`,
+          ours: a?.connectPerSec ?? null,
+          peer: b?.connectPerSec ?? null,
+          better: 'higher',
+          fmt: int,
+        },
+        {
+          label: `${n / 1000}k: join rate (joins/s)`,
+          ours: a?.joinPerSec ?? null,
+          peer: b?.joinPerSec ?? null,
+          better: 'higher',
+          fmt: int,
+        },
       )
     }
     s += table(idle)
@@ -147,14 +209,22 @@ export function printReport(r: Results): string {
       { label: 'p50 (ms)', ours: a?.p50 ?? null, peer: b?.p50 ?? null, better: 'lower', fmt: ms },
       { label: 'p99 (ms)', ours: a?.p99 ?? null, peer: b?.p99 ?? null, better: 'lower', fmt: ms },
       { label: 'p99.9 (ms)', ours: a?.p999 ?? null, peer: b?.p999 ?? null, better: 'lower', fmt: ms },
-      { label: 'server CPU-ms per 1000 deliveries', ours: a?.serverCpuPer1k ?? null, peer: b?.serverCpuPer1k ?? null, better: 'lower', fmt: dec },
+      {
+        label: 'server CPU-ms per 1000 deliveries',
+        ours: a?.serverCpuPer1k ?? null,
+        peer: b?.serverCpuPer1k ?? null,
+        better: 'lower',
+        fmt: dec,
+      },
       { label: '+ Redis CPU-ms per 1000', ours: a?.redisCpuPer1k ?? null, peer: b?.redisCpuPer1k ?? null, better: 'lower', fmt: dec },
       { label: '+ Postgres CPU-ms per 1000', ours: a?.pgCpuPer1k ?? null, peer: b?.pgCpuPer1k ?? null, better: 'lower', fmt: dec },
     ])
   }
   if (o?.sqlite || p?.sqlite) {
     s += '\n## One node, room of 1000 (ours: SQLite + in-process bus; peer: in-memory adapter)\n\n'
-    s += table(fanoutRows(o?.sqlite, p?.sqlite, 1000, 'one node').filter((x) => !x.label.includes('Redis') && !x.label.includes('Postgres')))
+    s += table(
+      fanoutRows(o?.sqlite, p?.sqlite, 1000, 'one node').filter((x) => !x.label.includes('Redis') && !x.label.includes('Postgres')),
+    )
   }
   if (o?.storm) s += stormTable(o.storm)
   s += '\n## Targets (room of 1000, 2 nodes)\n\n' + verdicts(r) + '\n'
@@ -189,23 +259,40 @@ function verdicts(r: Results): string {
   const a = o?.fanout.find((f) => f.roomSize === 1000)
   const b = p?.fanout.find((f) => f.roomSize === 1000)
   const lines: string[] = []
-  const line = (name: string, ok: boolean | null, detail: string) => lines.push(`- ${ok === null ? 'n/a ' : ok ? 'MET ' : 'NOT MET'} ${name}: ${detail}`)
+  const line = (name: string, ok: boolean | null, detail: string) =>
+    lines.push(`- ${ok === null ? 'n/a ' : ok ? 'MET ' : 'NOT MET'} ${name}: ${detail}`)
   if (a?.cost && b?.cost) {
     const ratio = b.cost.serverCpuPer1k / a.cost.serverCpuPer1k
-    line('≥ 2× deliveries per CPU-second', ratio >= 2, `${ratio.toFixed(2)}× at ${int(a.cost.deliveriesPerSec)} deliveries/s (server processes; ${((b.cost.serverCpuPer1k + b.cost.redisCpuPer1k) / (a.cost.serverCpuPer1k + a.cost.redisCpuPer1k + a.cost.pgCpuPer1k)).toFixed(2)}× counting Redis and Postgres too)`)
+    line(
+      '≥ 2× deliveries per CPU-second',
+      ratio >= 2,
+      `${ratio.toFixed(2)}× at ${int(a.cost.deliveriesPerSec)} deliveries/s (server processes; ${((b.cost.serverCpuPer1k + b.cost.redisCpuPer1k) / (a.cost.serverCpuPer1k + a.cost.redisCpuPer1k + a.cost.pgCpuPer1k)).toFixed(2)}× counting Redis and Postgres too)`,
+    )
   } else line('≥ 2× deliveries per CPU-second', null, 'not measured')
   if (a && b && b.maxDeliveriesPerSec > 0) {
     const ratio = a.maxDeliveriesPerSec / b.maxDeliveriesPerSec
-    line('≥ 2× max sustainable deliveries/s', ratio >= 2, `${ratio.toFixed(2)}× (${int(a.maxDeliveriesPerSec)} vs ${int(b.maxDeliveriesPerSec)})`)
+    line(
+      '≥ 2× max sustainable deliveries/s',
+      ratio >= 2,
+      `${ratio.toFixed(2)}× (${int(a.maxDeliveriesPerSec)} vs ${int(b.maxDeliveriesPerSec)})`,
+    )
   } else line('≥ 2× max sustainable deliveries/s', null, 'not measured')
   const ia = o?.idle.at(-1)
   const ib = p?.idle.at(-1)
   if (ia && ib) {
     const ratio = ia.heapPerConn / ib.heapPerConn
-    line('≤ ½ heap per idle connection', ratio <= 0.5, `${ratio.toFixed(2)}× at ${ia.conns / 1000}k (${kib(ia.heapPerConn)} vs ${kib(ib.heapPerConn)})`)
+    line(
+      '≤ ½ heap per idle connection',
+      ratio <= 0.5,
+      `${ratio.toFixed(2)}× at ${ia.conns / 1000}k (${kib(ia.heapPerConn)} vs ${kib(ib.heapPerConn)})`,
+    )
   } else line('≤ ½ heap per idle connection', null, 'not measured')
   if (a?.half && b?.half) {
-    line('p99 at half load ≤ its p99', a.half.p99 <= b.half.p99, `${ms(a.half.p99)} ms vs ${ms(b.half.p99)} ms (each at half of its own maximum)${a.cost && b.cost ? `; at the same rate, ${int(a.cost.deliveriesPerSec)}/s: ${ms(a.cost.p99)} vs ${ms(b.cost.p99)} ms` : ''}`)
+    line(
+      'p99 at half load ≤ its p99',
+      a.half.p99 <= b.half.p99,
+      `${ms(a.half.p99)} ms vs ${ms(b.half.p99)} ms (each at half of its own maximum)${a.cost && b.cost ? `; at the same rate, ${int(a.cost.deliveriesPerSec)}/s: ${ms(a.cost.p99)} vs ${ms(b.cost.p99)} ms` : ''}`,
+    )
   } else line('p99 at half load ≤ its p99', null, 'not measured')
   return lines.join('\n')
 }

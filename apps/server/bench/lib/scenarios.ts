@@ -24,7 +24,9 @@ export interface FanoutPlan {
 const pass = (r: RunResult) => r.errors === 0 && r.samples > 0 && r.delivered >= 0.999 && r.p99 < 100
 
 function describe(r: RunResult): string {
-  const d = Math.round(r.rate * r.roomSize).toLocaleString('en-US').padStart(8)
+  const d = Math.round(r.rate * r.roomSize)
+    .toLocaleString('en-US')
+    .padStart(8)
   const err = r.errors ? ` errors ${r.errors} ${JSON.stringify(r.errorCodes)}` : ''
   return `${d} del/s  delivered ${(r.delivered * 100).toFixed(2)}%  p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} p999 ${r.p999.toFixed(1)} ms${err}  lag ${r.maxSendLagMs.toFixed(0)} ms`
 }
@@ -104,9 +106,16 @@ export async function fanout(sides: Side[], plan: FanoutPlan, label: string): Pr
   const { roomSize } = plan
   for (const side of sides) {
     const c = await side.gen.call({ op: 'connect', count: plan.conns, concurrency: 200 })
-    const j = await side.gen.call({ op: 'join', roomSize, prefix: `${label.replace(/[^A-Za-z0-9_-]/g, '')}-${Date.now().toString(36)}`, samplesPerRoom: plan.samplesPerRoom })
+    const j = await side.gen.call({
+      op: 'join',
+      roomSize,
+      prefix: `${label.replace(/[^A-Za-z0-9_-]/g, '')}-${Date.now().toString(36)}`,
+      samplesPerRoom: plan.samplesPerRoom,
+    })
     if (c.failed || j.failed) throw new Error(`${side.target} ${label}: ${c.failed} connects and ${j.failed} joins failed`)
-    log(`  ${side.target} ${label}: ${plan.conns} connected in ${(c.ms! / 1000).toFixed(1)} s, joined rooms of ${roomSize} in ${(j.ms! / 1000).toFixed(1)} s`)
+    log(
+      `  ${side.target} ${label}: ${plan.conns} connected in ${(c.ms! / 1000).toFixed(1)} s, joined rooms of ${roomSize} in ${(j.ms! / 1000).toFixed(1)} s`,
+    )
     await quiet(side)
     // Warm-up: JIT, pools and caches, so the first step is not penalised.
     await side.gen.run({ rate: plan.start / roomSize / 2, durationMs: 1000, sendersPerRoom: plan.sendersPerRoom, drainMs: 1000 })
@@ -133,7 +142,14 @@ export async function fanout(sides: Side[], plan: FanoutPlan, label: string): Pr
       conns: plan.conns,
       maxDeliveriesPerSec: s.best.rate * roomSize,
       steps: s.steps,
-      half: { deliveriesPerSec: (s.best.rate / 2) * roomSize, p50: h.value.p50, p99: h.value.p99, p999: h.value.p999, delivered: h.value.delivered, otherPct: otherLoad(h) * 100 },
+      half: {
+        deliveriesPerSec: (s.best.rate / 2) * roomSize,
+        p50: h.value.p50,
+        p99: h.value.p99,
+        p999: h.value.p999,
+        delivered: h.value.delivered,
+        otherPct: otherLoad(h) * 100,
+      },
       cost: cost(c, roomSize),
     })
   }
@@ -163,7 +179,9 @@ export async function idle(side: Side, counts: number[]): Promise<IdleResult[]> 
       connectPerSec: ((n - have) / c.ms!) * 1000,
       joinPerSec: ((n - have) / j.ms!) * 1000,
     }
-    log(`  ${side.target} idle ${n}: heap ${(r.heapPerConn / 1024).toFixed(1)} KiB/conn, RSS ${(r.rssPerConn / 1024).toFixed(1)} KiB/conn, connect ${r.connectPerSec.toFixed(0)}/s, join ${r.joinPerSec.toFixed(0)}/s`)
+    log(
+      `  ${side.target} idle ${n}: heap ${(r.heapPerConn / 1024).toFixed(1)} KiB/conn, RSS ${(r.rssPerConn / 1024).toFixed(1)} KiB/conn, connect ${r.connectPerSec.toFixed(0)}/s, join ${r.joinPerSec.toFixed(0)}/s`,
+    )
     out.push(r)
     have = n
   }
@@ -179,7 +197,9 @@ export async function steady(side: Side, rooms: number, size: number, perRoomRat
   await quiet(side)
   await side.gen.run({ rate: (rooms * perRoomRate) / 2, durationMs: 1000, sendersPerRoom: size, drainMs: 1000 })
   await quiet(side)
-  const m = await measured(side, () => side.gen.run({ rate: rooms * perRoomRate, durationMs: HALF_MS * 2, sendersPerRoom: size, drainMs: 2000 }))
+  const m = await measured(side, () =>
+    side.gen.run({ rate: rooms * perRoomRate, durationMs: HALF_MS * 2, sendersPerRoom: size, drainMs: 2000 }),
+  )
   const r = m.value
   log(`  ${side.target} ${rooms} rooms of ${size}: ${describe(r)} | ${cpuLine(m)}`)
   await side.gen.call({ op: 'close' })

@@ -64,9 +64,16 @@ const describe = (x: StormRun) =>
 
 export async function reactionStorm(side: Side, plan: StormPlan): Promise<StormResult> {
   const c = await side.gen.call({ op: 'connect', count: plan.members, concurrency: 200 })
-  const j = await side.gen.call({ op: 'join', roomSize: plan.members, prefix: `storm-${Date.now().toString(36)}`, samplesPerRoom: plan.samples })
+  const j = await side.gen.call({
+    op: 'join',
+    roomSize: plan.members,
+    prefix: `storm-${Date.now().toString(36)}`,
+    samplesPerRoom: plan.samples,
+  })
   if (c.failed || j.failed) throw new Error(`storm: ${c.failed} connects and ${j.failed} joins failed`)
-  log(`  ${side.target} storm: ${plan.members} members joined; ${plan.messagesPerSec} messages/s, then + ${plan.reactors} × ${plan.reactRate} likes/s`)
+  log(
+    `  ${side.target} storm: ${plan.members} members joined; ${plan.messagesPerSec} messages/s, then + ${plan.reactors} × ${plan.reactRate} likes/s`,
+  )
   await quiet(side)
   const base = { rate: plan.messagesPerSec, sendersPerRoom: plan.senders, drainMs: 2000 }
   // Warm-up of both paths (JIT, pools), not measured.

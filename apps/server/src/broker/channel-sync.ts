@@ -48,9 +48,7 @@ export class ChannelSync {
 
   private enqueue(channel: string): Promise<void> {
     const prev = this.tails.get(channel)
-    const step = (prev ? prev.then(noop, noop) : Promise.resolve()).then(() =>
-      this.apply(channel, this.wanted.has(channel)),
-    )
+    const step = (prev ? prev.then(noop, noop) : Promise.resolve()).then(() => this.apply(channel, this.wanted.has(channel)))
     this.tails.set(channel, step)
     const clear = () => {
       if (this.tails.get(channel) === step) this.tails.delete(channel)

@@ -126,7 +126,7 @@ export class RedisClusterBroker extends RedisLinkBroker {
       if (old?.status === 'ready') await old.sunsubscribe(wire).catch(() => {})
     }
     const c = owner === undefined ? undefined : this.subs.get(owner)
-    if (!c || c.status !== 'ready' || owner === undefined) {
+    if (c?.status !== 'ready' || owner === undefined) {
       throw new Error(`shard ${owner ?? '(unknown)'} is unreachable; the subscription is restored when it is back`)
     }
     await c.ssubscribe(wire)

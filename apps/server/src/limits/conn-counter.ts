@@ -1,5 +1,5 @@
 import { Backoff } from '../lib/deadline'
-import { scriptRunner, type RedisKeysOptions, type ScriptRunner } from '../redis/scripts'
+import { KeyScripts, type RedisKeysOptions } from '../redis/scripts'
 
 /**
  * Open sockets per key (a user, an address) across every node, for caps. Each socket is a
@@ -98,18 +98,16 @@ export interface RedisConnCounterOptions extends RedisKeysOptions {
  * counts once Redis is back — even into a Redis that restarted empty.
  */
 export class RedisConnCounter extends LocalConnCounter {
-  private readonly prefix: string
   private readonly leaseMs: number
   private readonly timer: NodeJS.Timeout
-  private readonly run: ScriptRunner<keyof typeof SCRIPTS>
+  private readonly scripts: KeyScripts<keyof typeof SCRIPTS>
   /** After a failure, Redis is left alone for a second: sockets must not wait on it. */
   private readonly backoff: Backoff
 
   constructor(private readonly o: RedisConnCounterOptions) {
     super()
-    this.prefix = `${o.prefix ?? 'chat:'}conns:`
     this.leaseMs = o.leaseMs ?? 30_000
-    this.run = scriptRunner(o.redis, SCRIPTS)
+    this.scripts = new KeyScripts(o, 'conns', SCRIPTS)
     this.backoff = new Backoff({ timeoutMs: o.timeoutMs ?? 1000, retryMs: 1000, what: 'connection counter', onError: o.onError })
     this.timer = setInterval(() => void this.renew(), Math.ceil(this.leaseMs / 3))
     this.timer.unref()
@@ -117,7 +115,7 @@ export class RedisConnCounter extends LocalConnCounter {
 
   async acquire(key: string, member: string, limit: number): Promise<boolean> {
     try {
-      const ok = await this.backoff.run(() => this.run('chatConnAcquire', this.prefix + key, member, limit, this.leaseMs))
+      const ok = await this.backoff.run(() => this.scripts.run('chatConnAcquire', this.scripts.prefix + key, member, limit, this.leaseMs))
       if (ok === 1) this.take(key, member, Number.MAX_SAFE_INTEGER)
       return ok === 1
     } catch {
@@ -129,14 +127,14 @@ export class RedisConnCounter extends LocalConnCounter {
     this.drop(key, member)
     // Tried even while Redis is marked down; if it fails, the member's lease is no longer
     // renewed and it stops counting within leaseMs.
-    await this.backoff.run(() => this.o.redis.zrem(this.prefix + key, member), undefined, true).catch(() => {})
+    await this.backoff.run(() => this.o.redis.zrem(this.scripts.prefix + key, member), undefined, true).catch(() => {})
   }
 
   /** While Redis cannot answer: this node's count (a lower bound). */
   async count(key: string): Promise<number> {
     const here = await super.count(key)
     try {
-      return Math.max((await this.backoff.run(() => this.run('chatConnCount', this.prefix + key))) as number, here)
+      return Math.max((await this.backoff.run(() => this.scripts.run('chatConnCount', this.scripts.prefix + key))) as number, here)
     } catch {
       return here
     }
@@ -150,7 +148,7 @@ export class RedisConnCounter extends LocalConnCounter {
 
   private async renew(): Promise<void> {
     const renewals = [...this.held].map(([key, set]) =>
-      this.backoff.run(() => this.run('chatConnRenew', this.prefix + key, this.leaseMs, ...set), undefined, true),
+      this.backoff.run(() => this.scripts.run('chatConnRenew', this.scripts.prefix + key, this.leaseMs, ...set), undefined, true),
     )
     await Promise.all(renewals).catch(() => {})
   }

@@ -1,6 +1,6 @@
 import { withTimeout } from '../lib/deadline'
 import { closeClient } from '../redis/client'
-import { scriptRunner, type RedisKeysOptions, type ScriptRunner } from '../redis/scripts'
+import { KeyScripts, type RedisKeysOptions } from '../redis/scripts'
 import type { RateLimiter } from './types'
 
 /** KEYS: counter. ARGV: windowMs → hits in the current window (this one included). */
@@ -35,22 +35,20 @@ export interface RedisRateLimiterOptions extends RedisKeysOptions {
  */
 export class RedisRateLimiter implements RateLimiter {
   readonly kind = 'redis' as const
-  private readonly run: ScriptRunner<keyof typeof SCRIPTS>
-  private readonly prefix: string
+  private readonly keys: KeyScripts<keyof typeof SCRIPTS>
 
   constructor(private readonly o: RedisRateLimiterOptions) {
-    this.run = scriptRunner(o.redis, SCRIPTS)
-    this.prefix = `${o.prefix ?? 'chat:'}rl:`
+    this.keys = new KeyScripts(o, 'rl', SCRIPTS)
   }
 
   async hit(key: string, limit: number, windowMs: number): Promise<boolean> {
     if (limit <= 0) return false
-    const hits = (await this.timed(this.run('chatRateHit', this.prefix + key, Math.max(1, Math.ceil(windowMs))))) as number
+    const hits = (await this.timed(this.keys.run('chatRateHit', this.keys.prefix + key, Math.max(1, Math.ceil(windowMs))))) as number
     return hits <= limit
   }
 
   async peek(key: string): Promise<{ hits: number; resetMs: number }> {
-    const [hits, ttl] = (await this.timed(this.run('chatRatePeek', this.prefix + key))) as [number, number]
+    const [hits, ttl] = (await this.timed(this.keys.run('chatRatePeek', this.keys.prefix + key))) as [number, number]
     return ttl > 0 ? { hits, resetMs: ttl } : { hits: 0, resetMs: 0 }
   }
 

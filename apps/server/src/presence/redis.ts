@@ -147,9 +147,7 @@ export class RedisPresence implements Presence {
     clearInterval(this.timer)
     await this.beating?.catch(() => {})
     if (this.registered) {
-      await this.timed(this.run('chatPresenceHeartbeat', this.registryKey, this.incarnation, this.ttlMs, '1', 'leave')).catch(
-        () => {},
-      )
+      await this.timed(this.run('chatPresenceHeartbeat', this.registryKey, this.incarnation, this.ttlMs, '1', 'leave')).catch(() => {})
     }
     this.local.clear()
     if (this.o.ownsClient) await closeClient(this.redis)

@@ -27,7 +27,7 @@ export class RoomUsers {
   remove(room: string, userId: string, connId: string): boolean {
     const users = this.rooms.get(room)
     const entry = users?.get(userId)
-    if (!users || !entry || !entry.conns.delete(connId)) return false
+    if (!users || !entry?.conns.delete(connId)) return false
     if (entry.conns.size > 0) return false
     users.delete(userId)
     if (users.size === 0) this.rooms.delete(room)

@@ -220,7 +220,10 @@ export class Hub {
 
   /** Kicks, mutes and bans reach every node through the control channel. */
   control(
-    env: { k: 'kick'; room: string; user: string } | { k: 'mute'; room: string; user: string; until: number | null } | { k: 'ban'; user: string },
+    env:
+      | { k: 'kick'; room: string; user: string }
+      | { k: 'mute'; room: string; user: string; until: number | null }
+      | { k: 'ban'; user: string },
   ): void {
     const full = { ...env, o: this.origin } as Envelope
     this.onControl(full)

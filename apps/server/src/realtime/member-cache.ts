@@ -8,9 +8,10 @@ export interface RoomStamps {
 }
 
 /**
- * Memberships as a `react` needs them (mute, 全员禁言, role), kept for a few seconds so a
- * storm of taps costs no store read each: a thousand taps a second would otherwise queue
- * ahead of the sends' writes in the connection pool. What changes them reaches every node
+ * Memberships as a `react` or a socket `send` needs them (mute, 全员禁言, role), kept for a
+ * few seconds so a storm of taps costs no store read each: a thousand taps a second would
+ * otherwise queue ahead of the sends' writes in the connection pool (and every socket send
+ * would cost a store read). What changes them reaches every node
  * through the hub — a mute or kick (control channel), a `room` push (全员禁言, roles) — and
  * drops the entries at once. Across nodes that message can arrive after the user's next
  * tap, so with Redis the node making the change also bumps the room's stamp, and a tap
@@ -28,14 +29,19 @@ export class MemberCache {
     private readonly max = 100_000,
   ) {}
 
-  async get(room: string, userId: string, read: () => Promise<MemberRecord>): Promise<MemberRecord> {
+  /**
+   * `strict` (sends): an entry is used only under a stamp Redis confirmed; while Redis does
+   * not answer every call reads the store, as a mute made on another node meanwhile would
+   * not reach this one. Taps (not strict) keep their entries for the TTL then.
+   */
+  async get(room: string, userId: string, read: () => Promise<MemberRecord>, strict = false): Promise<MemberRecord> {
     const key = `${room}\n${userId}`
     const gen = this.gen
-    // undefined: Redis did not answer — the entries then hold for their TTL.
+    // undefined: Redis did not answer — the entries then hold for their TTL (unless strict).
     const stamp = this.stamps ? await this.stamps.read(room).catch(() => undefined) : null
     const now = Date.now()
     const hit = this.entries.get(key)
-    if (hit && hit.until > now && (stamp === undefined || hit.stamp === stamp)) return hit.member
+    if (hit && hit.until > now && (stamp === undefined ? !strict : hit.stamp === stamp)) return hit.member
     const member = await read()
     if (gen === this.gen && stamp !== undefined) {
       if (this.entries.size >= this.max) this.sweep(now)

@@ -1,5 +1,5 @@
 import type { User } from '@chat/protocol'
-import { scriptRunner, type RedisKeysOptions, type ScriptRunner } from '../redis/scripts'
+import { KeyScripts, type RedisKeysOptions } from '../redis/scripts'
 import { keyId, type Batch, type Counts, type MergeResult, type ReactionTotals, type RoomKey } from './reaction-totals'
 
 // A room's keys share one `{…}` hash tag, so each script touches one slot (Redis Cluster).
@@ -68,23 +68,22 @@ type Reply = [number, ...unknown[]]
  */
 export class RedisTotals implements ReactionTotals {
   readonly kind = 'redis' as const
-  private readonly run: ScriptRunner<keyof typeof SCRIPTS>
-  private readonly prefix: string
+  private readonly scripts: KeyScripts<keyof typeof SCRIPTS>
 
   constructor(private readonly o: RedisTotalsOptions) {
-    this.run = scriptRunner(o.redis, SCRIPTS)
-    this.prefix = `${o.prefix ?? 'chat:'}rx:`
+    this.scripts = new KeyScripts(o, 'rx', SCRIPTS)
   }
 
   private keys(k: RoomKey): [string, string, string] {
-    const base = `${this.prefix}{${keyId(k)}}`
+    const base = `${this.scripts.prefix}{${keyId(k)}}`
     return [base, `${base}:from`, `${base}:slot`]
   }
 
   async merge(key: RoomKey, b: Batch, seed: Counts | null): Promise<MergeResult> {
     const ttl = this.o.ttlMs ?? 7 * 24 * 3600_000
     const users = b.from.map((u) => JSON.stringify({ id: u.id, name: u.name, avatar: u.avatar }))
-    const r = (await this.run('chatReactMerge',
+    const r = (await this.scripts.run(
+      'chatReactMerge',
       ...this.keys(key),
       b.likes,
       b.flowers,
@@ -99,7 +98,7 @@ export class RedisTotals implements ReactionTotals {
   }
 
   async retry(key: RoomKey, gen: number): Promise<MergeResult> {
-    return this.result((await this.run('chatReactRetry', ...this.keys(key), this.o.slotMs, gen)) as Reply)
+    return this.result((await this.scripts.run('chatReactRetry', ...this.keys(key), this.o.slotMs, gen)) as Reply)
   }
 
   async read(key: RoomKey): Promise<Counts | null> {

@@ -1,4 +1,5 @@
 import type { ReactionsPush, RoomStats, User } from '@chat/protocol'
+import { withTimeout } from '../lib/deadline'
 import type { RoomRecord, Store } from '../store/types'
 import { FROM_MAX, type Counts, type MergeResult, type ReactionTotals, type RoomKey } from './reaction-totals'
 
@@ -24,6 +25,8 @@ export interface ReactionsDeps {
  * time): under a second even when timers run late on a busy machine.
  */
 const SAVE_GAP_MS = 800
+/** A live-totals read slower than this is skipped: the store's totals answer instead. */
+const LIVE_READ_MS = 500
 
 interface Pending extends Counts {
   /** Distinct users, oldest first, at most FROM_MAX. */
@@ -106,7 +109,9 @@ export class Reactions {
   /** A room's reaction totals now: the live ones when held, else what the store has. */
   async live(room: RoomRecord): Promise<Counts> {
     const stored = { likes: room.reactionLikes, flowers: room.reactionFlowers }
-    const held = await this.d.totals.read({ room: room.id, createdAt: room.createdAt }).catch(() => null)
+    // A join reads this: with Redis away it must not wait out the client's retries.
+    const read = withTimeout(this.d.totals.read({ room: room.id, createdAt: room.createdAt }), LIVE_READ_MS, 'reaction totals')
+    const held = await read.catch(() => null)
     // Totals only grow: the larger of the two is the newer.
     return held ? { likes: Math.max(held.likes, stored.likes), flowers: Math.max(held.flowers, stored.flowers) } : stored
   }

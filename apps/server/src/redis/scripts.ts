@@ -26,3 +26,14 @@ export function scriptRunner<N extends string>(client: Redis | Cluster, scripts:
   }
   return (name, ...args) => c[name](...args)
 }
+
+/** A part's scripts, defined on its client, and the prefix of its keys (`<prefix><area>:`). */
+export class KeyScripts<N extends string> {
+  readonly run: ScriptRunner<N>
+  readonly prefix: string
+
+  constructor(o: RedisKeysOptions, area: string, scripts: Record<N, ScriptDef>) {
+    this.run = scriptRunner(o.redis, scripts)
+    this.prefix = `${o.prefix ?? 'chat:'}${area}:`
+  }
+}

@@ -79,4 +79,3 @@ export function parseRedisUrl(url: string, mode: RedisMode = 'standalone'): Redi
   }
   return { mode: cluster ? 'cluster' : 'standalone', tls: scheme.tls, nodes, username, password, db }
 }
-

@@ -30,8 +30,14 @@ export default async function admin(app: FastifyInstance) {
     if (timingSafeEqual(digest(m[1]), want)) return
     await app.limiter.hit(key, maxFails, lockWindowMs)
     // A signed-in user is known but not allowed here; anything else is no credential at all.
-    const isUser = await app.auth.authenticate(m[1]).then(() => true, () => false)
-    fail(isUser ? ErrorCode.Forbidden : ErrorCode.Unauthorized, isUser ? 'the admin API needs ADMIN_TOKEN, not a user token' : 'admin token required')
+    const isUser = await app.auth.authenticate(m[1]).then(
+      () => true,
+      () => false,
+    )
+    fail(
+      isUser ? ErrorCode.Forbidden : ErrorCode.Unauthorized,
+      isUser ? 'the admin API needs ADMIN_TOKEN, not a user token' : 'admin token required',
+    )
   })
 
   adminQueryRoutes(app) // rooms, users, audit, stats (v1.1 §G)

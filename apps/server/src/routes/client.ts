@@ -57,7 +57,6 @@ async function adminConsole(app: FastifyInstance) {
     decorateReply: false,
     wildcard: true,
     cacheControl: false,
-    setHeaders: (res, file) =>
-      res.setHeader('cache-control', file.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
+    setHeaders: (res, file) => res.setHeader('cache-control', file.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
   })
 }

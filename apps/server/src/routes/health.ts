@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify'
 import { withTimeout } from '../lib/deadline'
 import { probeOptions } from '../lib/probe'
 
-
 /** /healthz: the process is up. /readyz: its store and Redis answer (else 503). Logged at debug. */
 export default async function health(app: FastifyInstance) {
   app.get('/healthz', probeOptions(app), async () => ({ ok: true, node: app.config.nodeId }))

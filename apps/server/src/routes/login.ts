@@ -30,7 +30,8 @@ export function avatarField(v: unknown): string | null {
 
 export default async function login(app: FastifyInstance) {
   const { limits } = app.config
-  const limitLogins = (ip: string) => enforce(app, 'login', `login:${ip}`, limits.loginPerMinute, 60_000, 'too many logins, try again in a minute')
+  const limitLogins = (ip: string) =>
+    enforce(app, 'login', `login:${ip}`, limits.loginPerMinute, 60_000, 'too many logins, try again in a minute')
 
   app.post('/api/login', async (req): Promise<LoginResponse> => {
     if (!app.config.guestLogin) {
@@ -48,7 +49,8 @@ export default async function login(app: FastifyInstance) {
   app.post('/api/login/wechat', async (req): Promise<LoginResponse> => {
     if (!app.config.wechat) fail(ErrorCode.WechatDisabled, 'WeChat login is not configured on this server')
     const b = jsonBody(req)
-    if (typeof b.code !== 'string' || b.code.length < 1 || b.code.length > 256) fail(ErrorCode.BadRequest, 'code must be the string from wx.login')
+    if (typeof b.code !== 'string' || b.code.length < 1 || b.code.length > 256)
+      fail(ErrorCode.BadRequest, 'code must be the string from wx.login')
     const name = b.name === undefined ? null : nameField(b.name, app)
     const avatar = avatarField(b.avatar)
     await limitLogins(req.ip)

@@ -20,7 +20,8 @@ export default async function roomSettings(app: FastifyInstance) {
 
   /** Titles and announcements go through the word filter as message text does. */
   function clean(text: string): string {
-    if (app.config.sensitiveMode === 'reject' && app.contentFilter.matches(text)) return fail(ErrorCode.BadRequest, 'the text contains a blocked word')
+    if (app.config.sensitiveMode === 'reject' && app.contentFilter.matches(text))
+      return fail(ErrorCode.BadRequest, 'the text contains a blocked word')
     return app.contentFilter.clean(text)
   }
 
@@ -56,7 +57,8 @@ export default async function roomSettings(app: FastifyInstance) {
       if (b.access !== 'open' && b.access !== 'invite') return fail(ErrorCode.BadRequest, 'access must be "open" or "invite"')
       want.access = b.access as RoomAccess
     }
-    if (announcement !== undefined) want.announcement = announcement === null ? null : ({ text: announcement, by: req.user.id, ts: Date.now() } satisfies Announcement)
+    if (announcement !== undefined)
+      want.announcement = announcement === null ? null : ({ text: announcement, by: req.user.id, ts: Date.now() } satisfies Announcement)
     const changed = changes(room, want)
     if (Object.keys(changed).length === 0) return roomInfo(room, await store.listAdmins(room.id))
     // An invite room always has a code (the owner reads it with GET …/invite).
@@ -113,7 +115,8 @@ function changes(room: RoomRecord, want: RoomPatch): RoomPatch {
   if (want.title !== undefined && want.title !== room.title) out.title = want.title
   if (want.access !== undefined && want.access !== room.access) out.access = want.access
   if (want.mutedAll !== undefined && want.mutedAll !== room.mutedAll) out.mutedAll = want.mutedAll
-  if (want.announcement !== undefined && (want.announcement?.text ?? null) !== (room.announcement?.text ?? null)) out.announcement = want.announcement
+  if (want.announcement !== undefined && (want.announcement?.text ?? null) !== (room.announcement?.text ?? null))
+    out.announcement = want.announcement
   return out
 }
 

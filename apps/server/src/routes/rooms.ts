@@ -1,13 +1,4 @@
-import {
-  checkText,
-  ErrorCode,
-  GROUP_ROOM_PATTERN,
-  Limits,
-  parseRoomId,
-  type RoomInfo,
-  type RoomSummary,
-  type User,
-} from '@chat/protocol'
+import { checkText, ErrorCode, GROUP_ROOM_PATTERN, Limits, parseRoomId, type RoomInfo, type RoomSummary, type User } from '@chat/protocol'
 import type { FastifyInstance } from 'fastify'
 import { fail } from '../lib/errors'
 import { authed, jsonBody } from '../lib/http'
@@ -39,11 +30,19 @@ export default async function rooms(app: FastifyInstance) {
       if (!t.ok) return fail(ErrorCode.BadRequest, t.message)
       title = t.value
     }
-    if (b.access !== undefined && b.access !== 'open' && b.access !== 'invite') return fail(ErrorCode.BadRequest, 'access must be "open" or "invite"')
+    if (b.access !== undefined && b.access !== 'open' && b.access !== 'invite')
+      return fail(ErrorCode.BadRequest, 'access must be "open" or "invite"')
     const access = b.access === 'invite' ? 'invite' : 'open'
     // v1.1 §H's creation budget counts well-formed attempts (a taken id included), not 400s.
     const l = app.config.limits
-    await enforce(app, 'room_create', `roomc:${req.user.id}`, l.roomCreatesPerWindow, l.roomCreateWindowMs, 'too many rooms created, try again later')
+    await enforce(
+      app,
+      'room_create',
+      `roomc:${req.user.id}`,
+      l.roomCreatesPerWindow,
+      l.roomCreateWindowMs,
+      'too many rooms created, try again later',
+    )
     const now = Date.now()
     const room = await app.store.createRoom({
       id,
@@ -56,7 +55,14 @@ export default async function rooms(app: FastifyInstance) {
     })
     if (!room) return fail(ErrorCode.Conflict, `room ${id} already exists; join it instead`)
     await app.store.addMember(id, req.user.id, now)
-    await app.store.audit({ actorId: req.user.id, action: 'room.create', roomId: id, targetId: null, detail: { title: room.title, access }, ts: now })
+    await app.store.audit({
+      actorId: req.user.id,
+      action: 'room.create',
+      roomId: id,
+      targetId: null,
+      detail: { title: room.title, access },
+      ts: now,
+    })
     // The RoomSummary fields v1's reply had stay, after the RoomInfo.
     return reply.code(201).send({ ...roomInfo(room, []), lastSeq: 0, unread: 0, lastMessage: null } satisfies RoomInfo & RoomSummary)
   })

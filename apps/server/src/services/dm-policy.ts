@@ -12,7 +12,7 @@ import type { Store } from '../store/types'
 /** The other user of a dm the caller is in; null for group rooms. */
 function otherUser(roomId: string, userId: string): string | null {
   const ref = parseRoomId(roomId)
-  if (!ref || ref.kind !== 'dm' || !ref.users.includes(userId)) return null
+  if (ref?.kind !== 'dm' || !ref.users.includes(userId)) return null
   return ref.users[0] === userId ? ref.users[1] : ref.users[0]
 }
 

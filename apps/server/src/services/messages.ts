@@ -112,7 +112,7 @@ async function checkKind(d: SendDeps, member: MemberRecord, input: SendInput): P
     case 'answer': {
       if (!isModerator(member)) return fail(ErrorCode.Forbidden, "only the room's owner or admins answer questions")
       const q = await d.store.getMessage(input.room, body.question as number)
-      if (!q || q.kind !== 'question') return fail(ErrorCode.BadRequest, 'body.question is not the seq of a question in this room')
+      if (q?.kind !== 'question') return fail(ErrorCode.BadRequest, 'body.question is not the seq of a question in this room')
       return { question: body.question as number, text: cleanText(d, body.text as string) }
     }
     case 'image':

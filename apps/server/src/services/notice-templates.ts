@@ -14,7 +14,10 @@ export const THING_MAX = 20
 
 /** One line, no control or format characters, at most 20 characters (… when cut). */
 export function thing(text: string, fallback = '新消息'): string {
-  const clean = text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ').replace(/\s+/g, ' ').trim()
+  const clean = text
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
   const chars = Array.from(clean || fallback)
   return chars.length <= THING_MAX ? chars.join('') : chars.slice(0, THING_MAX - 1).join('') + '…'
 }

@@ -1,5 +1,5 @@
 import { ErrorCode, Limits, parseRoomId, type Role, type RoomInfo } from '@chat/protocol'
-import { AppError, fail } from '../lib/errors'
+import { fail } from '../lib/errors'
 import { randomId } from '../lib/ids'
 import { assertDmOpen } from './dm-policy'
 import type { MemberRecord, RoomRecord, Store } from '../store/types'
@@ -61,13 +61,19 @@ export async function openRoom(
     if (!(await store.getUser(other))) return fail(ErrorCode.NotFound, 'no such user')
     await assertDmOpen(store, roomId, userId)
   }
-  const kickedUntil = await store.getKickedUntil(roomId, userId)
+  // Both reads at once: a join is a few round trips shorter, and a kicked user learns nothing more.
+  const [kickedUntil, existing] = await Promise.all([store.getKickedUntil(roomId, userId), store.getRoom(roomId)])
   if (kickedUntil !== null && kickedUntil > now) {
     return fail(ErrorCode.Forbidden, `removed from this room until ${new Date(kickedUntil).toISOString()}`)
   }
-  const existing = await store.getRoom(roomId)
   if (existing) return existing
-  const room = await store.ensureRoom({ id: roomId, title: ref.kind === 'group' ? cleanTitle(roomId) : roomId, kind: ref.kind, ownerId: null, ts: now })
+  const room = await store.ensureRoom({
+    id: roomId,
+    title: ref.kind === 'group' ? cleanTitle(roomId) : roomId,
+    kind: ref.kind,
+    ownerId: null,
+    ts: now,
+  })
   if (ref.kind === 'dm') {
     // Both people see a private chat in their room list from the start.
     for (const u of ref.users) if (u !== userId) await store.addMember(roomId, u, now)
@@ -101,7 +107,12 @@ export async function requireMember(store: Store, roomId: string, userId: string
  * The room and the caller's role, for the host's calls: owner (ownerOnly) or owner and
  * admins, member or not (roles belong to the user); others `forbidden`.
  */
-export async function requireHost(store: Store, roomId: string, userId: string, ownerOnly = false): Promise<{ room: RoomRecord; role: Role }> {
+export async function requireHost(
+  store: Store,
+  roomId: string,
+  userId: string,
+  ownerOnly = false,
+): Promise<{ room: RoomRecord; role: Role }> {
   if (!parseRoomId(roomId)) return fail(ErrorCode.BadRequest, 'malformed room id')
   const room = await store.getRoom(roomId)
   if (!room) return fail(ErrorCode.NotFound, 'no such room')

@@ -62,7 +62,8 @@ export function createWechatSubscribe(d: WechatSubscribeDeps) {
       secret: d.app.secret,
       force_refresh: false,
     })
-    if (typeof data.access_token !== 'string' || !data.access_token) throw new WechatApiError(data.errcode ?? -1, data.errmsg ?? 'no access_token')
+    if (typeof data.access_token !== 'string' || !data.access_token)
+      throw new WechatApiError(data.errcode ?? -1, data.errmsg ?? 'no access_token')
     const expiresIn = typeof data.expires_in === 'number' ? data.expires_in : 7200
     const ttlMs = Math.max(60, expiresIn - 300) * 1000
     await d.cache.set(TOKEN_KEY, data.access_token, ttlMs).catch(() => {})

@@ -55,7 +55,10 @@ export function adminQueries(db: Kysely<DB>, dialect: 'sqlite' | 'postgres', run
           const pat = likeContains(q)
           query = query.where(sql<boolean>`(lower(r.id) like ${pat} escape '\\' or lower(r.title) like ${pat} escape '\\')`)
         }
-        const rows = await query.orderBy(byteOrder).limit(limit + 1).execute()
+        const rows = await query
+          .orderBy(byteOrder)
+          .limit(limit + 1)
+          .execute()
         const page = rows.slice(0, limit)
         // The last message of each room on the page: the row at seq = last_seq (no gaps).
         const last = new Map<string, Message>()
@@ -90,7 +93,10 @@ export function adminQueries(db: Kysely<DB>, dialect: 'sqlite' | 'postgres', run
         if (before !== undefined) query = query.where('id', '<', before)
         if (room) query = query.where('room_id', '=', room)
         if (user) query = query.where((eb) => eb.or([eb('actor_id', '=', user), eb('target_id', '=', user)]))
-        const rows = await query.orderBy('id', 'desc').limit(limit + 1).execute()
+        const rows = await query
+          .orderBy('id', 'desc')
+          .limit(limit + 1)
+          .execute()
         return {
           more: rows.length > limit,
           entries: rows.slice(0, limit).map((r) => ({
@@ -107,8 +113,14 @@ export function adminQueries(db: Kysely<DB>, dialect: 'sqlite' | 'postgres', run
     counts: () =>
       run(async () => {
         const [rooms, users] = await Promise.all([
-          db.selectFrom('rooms').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-          db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+          db
+            .selectFrom('rooms')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow(),
+          db
+            .selectFrom('users')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow(),
         ])
         return { rooms: Number(rooms.n), users: Number(users.n) }
       }),

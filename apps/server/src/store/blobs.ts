@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely'
+import { sql } from 'kysely'
+import type { UntypedDb } from './schema'
 
 /**
  * Content-addressed files (uploads) in the shared database, so every node serves and
@@ -56,10 +57,10 @@ export async function* rechunk(source: AsyncIterable<Buffer> | Buffer, size = BL
 
 export class KyselyBlobs implements BlobStore {
   // The blob tables are not part of the typed schema of the chat data.
-  private readonly db: Kysely<any>
+  private readonly db: UntypedDb
 
   constructor(
-    db: Kysely<any>,
+    db: UntypedDb,
     private readonly run: Run,
   ) {
     this.db = db
@@ -111,7 +112,7 @@ export class KyselyBlobs implements BlobStore {
 }
 
 /** Migration 0004-uploads: the two tables above. */
-export async function createBlobTables(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promise<void> {
+export async function createBlobTables(db: UntypedDb, dialect: 'sqlite' | 'postgres'): Promise<void> {
   await db.schema
     .createTable('upload_blobs')
     .addColumn('name', 'text', (c) => c.primaryKey())

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { toUser } from './rows'
-import type { DB } from './schema'
+import type { DB, UntypedDb } from './schema'
 import type { UserRecord } from './records'
 
 /**
@@ -83,7 +83,7 @@ export function blockQueries(kdb: Kysely<DB>, run: Run): BlockStore {
 }
 
 /** Migration 0003-blocks. */
-export async function createBlocksTable(db: Kysely<any>): Promise<void> {
+export async function createBlocksTable(db: UntypedDb): Promise<void> {
   await db.schema
     .createTable('blocks')
     .addColumn('blocker_id', 'text', (c) => c.notNull().references('users.id'))

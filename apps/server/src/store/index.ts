@@ -38,6 +38,7 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
   }
   // Never echo the URL itself: it may carry a password.
   throw new Error(
-    `DATABASE_URL must be a postgres:// or postgresql:// URL (or unset for SQLite in DATA_DIR); got ${scheme ? `a ${scheme}: URL` : 'no URL scheme'}`,
+    'DATABASE_URL must be a postgres:// or postgresql:// URL (or unset for SQLite in DATA_DIR); ' +
+      `got ${scheme ? `a ${scheme}: URL` : 'no URL scheme'}`,
   )
 }

@@ -35,7 +35,6 @@ import {
 
 const PING_TIMEOUT_MS = 2000
 
-
 /**
  * The one `Store` implementation for both dialects; `ops` carries the few things SQLite
  * and Postgres do differently. Rooms and audit live here; users, members, messages, the

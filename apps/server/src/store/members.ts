@@ -31,7 +31,12 @@ export async function addMember(db: Kysely<DB>, roomId: string, userId: string, 
     .expression((eb) =>
       eb
         .selectFrom('rooms')
-        .select([eb.val(roomId).as('room_id'), eb.val(userId).as('user_id'), 'last_seq', sql<number>`cast(${ts} as bigint)`.as('joined_at')])
+        .select([
+          eb.val(roomId).as('room_id'),
+          eb.val(userId).as('user_id'),
+          'last_seq',
+          sql<number>`cast(${ts} as bigint)`.as('joined_at'),
+        ])
         .where('id', '=', roomId),
     )
     .onConflict((oc) => oc.columns(['room_id', 'user_id']).doNothing())
@@ -79,11 +84,6 @@ export const setKickedUntil = (db: Kysely<DB>, roomId: string, userId: string, u
   setUntil(db, 'kicks', roomId, userId, until)
 
 export async function getKickedUntil(db: Kysely<DB>, roomId: string, userId: string): Promise<number | null> {
-  const r = await db
-    .selectFrom('kicks')
-    .select('until')
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst()
+  const r = await db.selectFrom('kicks').select('until').where('room_id', '=', roomId).where('user_id', '=', userId).executeTakeFirst()
   return r ? r.until : null
 }

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely'
-import type { DB } from './schema'
+import type { DB, UntypedDb } from './schema'
 
 /**
  * v1.1 §D: who a stored message mentions, one row per (room, user, seq), written in the same
@@ -18,7 +18,7 @@ export interface MentionsTable {
 type MentionsDB = DB & { mentions: MentionsTable }
 
 /** Migration 0006-mentions. No foreign keys: rows go with their message, by the same code. */
-export async function createMentionsTable(db: Kysely<any>): Promise<void> {
+export async function createMentionsTable(db: UntypedDb): Promise<void> {
   await db.schema
     .createTable('mentions')
     .addColumn('room_id', 'text', (c) => c.notNull())
@@ -77,5 +77,7 @@ export async function deleteMentions(db: Kysely<DB>, roomId: string, seq: number
  * above their read mark. Recalled messages have no rows left, so no join to messages.
  */
 export function mentionedSql(userId: string): RawBuilder<number> {
-  return sql<number>`case when exists (select 1 from mentions mn where mn.room_id = r.id and mn.user_id = ${userId} and mn.seq > mb.read_seq) then 1 else 0 end`
+  return sql<number>`case when exists (
+    select 1 from mentions mn where mn.room_id = r.id and mn.user_id = ${userId} and mn.seq > mb.read_seq
+  ) then 1 else 0 end`
 }

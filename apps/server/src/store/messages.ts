@@ -11,11 +11,7 @@ import type { AppendResult, NewMessage, Page } from './types'
 // `from` as the user is now (name and avatar changes show in history too).
 
 function messages(db: Kysely<DB>, room: string) {
-  return db
-    .selectFrom('messages as m')
-    .innerJoin('users as u', 'u.id', 'm.sender_id')
-    .select(MESSAGE_COLUMNS)
-    .where('m.room_id', '=', room)
+  return db.selectFrom('messages as m').innerJoin('users as u', 'u.id', 'm.sender_id').select(MESSAGE_COLUMNS).where('m.room_id', '=', room)
 }
 
 /**
@@ -41,7 +37,16 @@ export async function appendMessage(db: Kysely<DB>, ops: DialectOps, m: NewMessa
   try {
     seq = await ops.insertMessage(
       db,
-      { room_id: m.room, sender_id: m.senderId, cid: m.cid, kind: m.kind, body: JSON.stringify(m.body), ts: m.ts, recalled: 0, answer_to: fx.answerTo },
+      {
+        room_id: m.room,
+        sender_id: m.senderId,
+        cid: m.cid,
+        kind: m.kind,
+        body: JSON.stringify(m.body),
+        ts: m.ts,
+        recalled: 0,
+        answer_to: fx.answerTo,
+      },
       fx,
     )
   } catch (err) {
@@ -98,7 +103,12 @@ export async function getMessages(db: Kysely<DB>, room: string, page: Page): Pro
  */
 export async function recallMessage(db: Kysely<DB>, room: string, seq: number): Promise<boolean> {
   return db.transaction().execute(async (tx) => {
-    const old = await tx.selectFrom('messages').select(['kind', 'body', 'recalled']).where('room_id', '=', room).where('seq', '=', seq).executeTakeFirst()
+    const old = await tx
+      .selectFrom('messages')
+      .select(['kind', 'body', 'recalled'])
+      .where('room_id', '=', room)
+      .where('seq', '=', seq)
+      .executeTakeFirst()
     if (!old) return false
     if (old.recalled) return true
     const r = await tx

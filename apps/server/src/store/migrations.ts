@@ -1,9 +1,10 @@
-import { Kysely, Migrator, sql, type Migration, type MigrationProvider } from 'kysely'
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely'
 import { createBlobTables } from './blobs'
 import { createBlocksTable } from './blocks'
 import { addReactionColumns } from './reactions'
 import { createMentionsTable } from './mentions'
 import { MESSAGE_CID_CONSTRAINT } from './schema'
+import type { UntypedDb } from './schema'
 
 type Dialect = 'sqlite' | 'postgres'
 
@@ -14,7 +15,7 @@ type Dialect = 'sqlite' | 'postgres'
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-initial': {
-      async up(db: Kysely<any>) {
+      async up(db: UntypedDb) {
         await db.schema
           .createTable('users')
           .addColumn('id', 'text', (c) => c.primaryKey())
@@ -89,11 +90,11 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('audit_room_idx').on('audit').columns(['room_id', 'id']).execute()
       },
     },
-    '0002-host-control': { up: (db: Kysely<any>) => hostControl(db, dialect) },
-    '0003-blocks': { up: (db: Kysely<any>) => createBlocksTable(db) },
-    '0004-uploads': { up: (db: Kysely<any>) => createBlobTables(db, dialect) },
-    '0005-reactions': { up: (db: Kysely<any>) => addReactionColumns(db) },
-    '0006-mentions': { up: (db: Kysely<any>) => createMentionsTable(db) },
+    '0002-host-control': { up: (db: UntypedDb) => hostControl(db, dialect) },
+    '0003-blocks': { up: (db: UntypedDb) => createBlocksTable(db) },
+    '0004-uploads': { up: (db: UntypedDb) => createBlobTables(db, dialect) },
+    '0005-reactions': { up: (db: UntypedDb) => addReactionColumns(db) },
+    '0006-mentions': { up: (db: UntypedDb) => createMentionsTable(db) },
   }
 }
 
@@ -103,7 +104,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
  * point at their question. Today's admins and mutes are carried over before the old
  * columns go.
  */
-async function hostControl(db: Kysely<any>, dialect: Dialect): Promise<void> {
+async function hostControl(db: UntypedDb, dialect: Dialect): Promise<void> {
   const json = (col: string, key: string) =>
     dialect === 'postgres' ? sql.raw(`(${col}::json->>'${key}')::bigint`) : sql.raw(`json_extract(${col}, '$.${key}')`)
 
@@ -157,8 +158,18 @@ async function hostControl(db: Kysely<any>, dialect: Dialect): Promise<void> {
   // §C: questions of a room in seq order, and the answers to a question, without scanning
   // the room. Partial, so the likes and texts that make up most rows cost nothing here.
   // Queries name the kind as a literal (not a parameter) so both planners can use them.
-  await db.schema.createIndex('messages_questions_idx').on('messages').columns(['room_id', 'seq']).where(sql.ref('kind'), '=', 'question').execute()
-  await db.schema.createIndex('messages_answers_idx').on('messages').columns(['room_id', 'answer_to']).where(sql.ref('answer_to'), 'is not', null).execute()
+  await db.schema
+    .createIndex('messages_questions_idx')
+    .on('messages')
+    .columns(['room_id', 'seq'])
+    .where(sql.ref('kind'), '=', 'question')
+    .execute()
+  await db.schema
+    .createIndex('messages_answers_idx')
+    .on('messages')
+    .columns(['room_id', 'answer_to'])
+    .where(sql.ref('answer_to'), 'is not', null)
+    .execute()
 }
 
 /**
@@ -168,7 +179,7 @@ async function hostControl(db: Kysely<any>, dialect: Dialect): Promise<void> {
  * each migration and the others find it done. It runs on one connection with no statement
  * timeout: a migration of a big table, or the wait for another node's, may take a while.
  */
-export async function runMigrations(db: Kysely<any>, dialect: Dialect): Promise<void> {
+export async function runMigrations(db: UntypedDb, dialect: Dialect): Promise<void> {
   await db.connection().execute(async (conn) => {
     if (dialect === 'postgres') await sql`set statement_timeout = 0`.execute(conn)
     try {

@@ -19,14 +19,34 @@ export interface PostgresOptions {
 // timeout, 25006 read-only transaction (we reached a standby after a failover).
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P0|58)|^57014$|^25006$/
 const NET_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
-  'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
 ])
 // pg and pg-pool report lost or unobtainable connections as plain Errors without a code.
 // "…is not currently accepting connections" (ALLOW_CONNECTIONS false, a database being
 // dropped or restored) is SQLSTATE 55000, a class that otherwise means a programming error.
-const UNAVAILABLE_MESSAGE =
-  /Connection terminated|^timeout expired$|timeout exceeded when trying to connect|not queryable|Cannot use a pool after calling end|Query read timeout|connection has been discarded|not currently accepting connections/i
+const UNAVAILABLE_MESSAGE = new RegExp(
+  [
+    'Connection terminated',
+    '^timeout expired$',
+    'timeout exceeded when trying to connect',
+    'not queryable',
+    'Cannot use a pool after calling end',
+    'Query read timeout',
+    'connection has been discarded',
+    'not currently accepting connections',
+  ].join('|'),
+  'i',
+)
 
 export const postgresOps: DialectOps = {
   name: 'postgres',
@@ -43,7 +63,8 @@ export const postgresOps: DialectOps = {
       ),
       ins as (
         insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled, answer_to)
-        select ${row.room_id}, last_seq, ${row.sender_id}, ${row.cid}, ${row.kind}, ${row.body}, ${row.ts}::bigint, ${row.recalled}::integer, ${row.answer_to}::bigint
+        select ${row.room_id}, last_seq, ${row.sender_id}, ${row.cid}, ${row.kind}, ${row.body},
+          ${row.ts}::bigint, ${row.recalled}::integer, ${row.answer_to}::bigint
         from bump
         returning seq
       )${mentionsCte(row.room_id, fx.mentions)}
@@ -58,7 +79,8 @@ export const postgresOps: DialectOps = {
       with input as (
         select t.room_id, t.sender_id, t.cid, t.kind, t.body, t.ts, t.answer_to, t.is_text, t.likes, t.flowers, t.mentions, t.ord
         from unnest(${rows.map((r) => r.room)}::text[], ${rows.map((r) => r.senderId)}::text[], ${rows.map((r) => r.cid)}::text[],
-                    ${rows.map((r) => r.kind)}::text[], ${rows.map((r) => JSON.stringify(r.body))}::text[], ${rows.map((r) => r.ts)}::bigint[],
+                    ${rows.map((r) => r.kind)}::text[], ${rows.map((r) => JSON.stringify(r.body))}::text[],
+                    ${rows.map((r) => r.ts)}::bigint[],
                     ${fx.map((e) => e.answerTo)}::bigint[], ${fx.map((e) => (e.text ? 1 : 0))}::int[],
                     ${fx.map((e) => e.likes)}::int[], ${fx.map((e) => e.flowers)}::int[],
                     ${fx.map((e) => (e.mentions.length ? JSON.stringify(e.mentions) : null))}::text[])
@@ -138,7 +160,8 @@ async function appendRow(db: Parameters<NonNullable<DialectOps['appendBatch']>>[
     ),
     ins as (
       insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled, answer_to)
-      select ${r.room}, last_seq, ${r.senderId}, ${r.cid}, ${r.kind}, ${JSON.stringify(r.body)}, ${r.ts}::bigint, 0, ${fx.answerTo}::bigint from bump
+      select ${r.room}, last_seq, ${r.senderId}, ${r.cid}, ${r.kind}, ${JSON.stringify(r.body)},
+        ${r.ts}::bigint, 0, ${fx.answerTo}::bigint from bump
       returning seq
     )${mentionsCte(r.room, fx.mentions)}
     select (select seq from ins) as seq, (select name from u) as name, (select avatar from u) as avatar,

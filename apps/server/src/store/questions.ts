@@ -38,14 +38,16 @@ export function questionsQuery(db: Kysely<DB>, room: string, q: QuestionsQuery) 
 
 /** Answers of the given questions that are not recalled, by the answers index. */
 export function answersQuery(db: Kysely<DB>, room: string, questionSeqs: number[]) {
-  return db
-    .selectFrom('messages')
-    .select(['answer_to', 'seq'])
-    .where('room_id', '=', room)
-    // Spelled out: SQLite matches the partial index by its WHERE, which IN alone does not imply.
-    .where(sql<boolean>`answer_to is not null`)
-    .where('answer_to', 'in', questionSeqs)
-    .where('recalled', '=', 0)
+  return (
+    db
+      .selectFrom('messages')
+      .select(['answer_to', 'seq'])
+      .where('room_id', '=', room)
+      // Spelled out: SQLite matches the partial index by its WHERE, which IN alone does not imply.
+      .where(sql<boolean>`answer_to is not null`)
+      .where('answer_to', 'in', questionSeqs)
+      .where('recalled', '=', 0)
+  )
   // No ORDER BY: with one, SQLite's planner drops to a scan of the room's rows; sorted in JS.
 }
 
@@ -56,7 +58,13 @@ export async function listQuestions(db: Kysely<DB>, room: string, q: QuestionsQu
   const answers = new Map<number, number[]>()
   // Open questions have no answers by definition; for `all`, one indexed read for the page.
   if (q.state === 'all' && rows.length > 0) {
-    const found = (await answersQuery(db, room, rows.map((r) => r.seq)).execute()).sort((x, y) => x.seq - y.seq)
+    const found = (
+      await answersQuery(
+        db,
+        room,
+        rows.map((r) => r.seq),
+      ).execute()
+    ).sort((x, y) => x.seq - y.seq)
     for (const a of found) {
       const list = answers.get(Number(a.answer_to)) ?? []
       list.push(a.seq)

@@ -18,17 +18,7 @@ export interface MessageRow {
 }
 
 /** Column list matching MessageRow, for selects from `messages as m` joined to `users as u`. */
-export const MESSAGE_COLUMNS = [
-  'm.seq',
-  'm.cid',
-  'm.sender_id',
-  'm.kind',
-  'm.body',
-  'm.ts',
-  'm.recalled',
-  'u.name',
-  'u.avatar',
-] as const
+export const MESSAGE_COLUMNS = ['m.seq', 'm.cid', 'm.sender_id', 'm.kind', 'm.body', 'm.ts', 'm.recalled', 'u.name', 'u.avatar'] as const
 
 const EMPTY_BODY = Object.freeze({}) as Record<string, never>
 

@@ -1,4 +1,11 @@
-import type { Generated } from 'kysely'
+import type { Generated, Kysely } from 'kysely'
+
+/**
+ * A database seen without the typed schema: migrations (which build the schema step by step)
+ * and the blob tables (not part of the chat data's schema) use it.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: Kysely's own way of saying "any schema"
+export type UntypedDb = Kysely<any>
 
 // Row shapes as Kysely sees them. Timestamps are ms since epoch (bigint in Postgres, parsed
 // to JS numbers by the pool's type parser); flags are 0/1 integers so both dialects agree.

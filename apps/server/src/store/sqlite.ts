@@ -42,7 +42,11 @@ export const sqliteOps: DialectOps = {
           .where('id', '=', row.room_id)
           .returning('last_seq')
           .executeTakeFirst()
-        if (bumped) await c.insertInto('messages').values({ ...row, seq: bumped.last_seq }).execute()
+        if (bumped)
+          await c
+            .insertInto('messages')
+            .values({ ...row, seq: bumped.last_seq })
+            .execute()
         if (bumped) await insertMentions(c, row.room_id, bumped.last_seq, fx.mentions)
         await sql`commit`.execute(c)
         return bumped ? bumped.last_seq : null
@@ -54,14 +58,10 @@ export const sqliteOps: DialectOps = {
     })
   },
 
-  isUniqueViolation: (err) =>
-    someError(err, (e) => e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'),
+  isUniqueViolation: (err) => someError(err, (e) => e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'),
 
   isUnavailable: (err) =>
-    someError(
-      err,
-      (e) => (typeof e.code === 'string' && UNAVAILABLE.test(e.code)) || e.message === 'The database connection is not open',
-    ),
+    someError(err, (e) => (typeof e.code === 'string' && UNAVAILABLE.test(e.code)) || e.message === 'The database connection is not open'),
 }
 
 /**

@@ -35,7 +35,14 @@ const stateOf = (ws: WebSocket): SocketState => (ws as ChatSocket)[kState]
  * frame sent right after the upgrade is missed; frames then run one at a time.
  */
 export function handleSocket(app: FastifyInstance, socket: WebSocket, req: FastifyRequest): void {
-  const conn = new Connection(randomId('c_', 12), socket, req.ip, app.config.limits.sendBufferBytes, slowCounter(app), app.config.limits.queuedFrames)
+  const conn = new Connection(
+    randomId('c_', 12),
+    socket,
+    req.ip,
+    app.config.limits.sendBufferBytes,
+    slowCounter(app),
+    app.config.limits.queuedFrames,
+  )
   const st: SocketState = { app, conn, helloSeen: false, windowStart: Date.now(), windowFrames: 0, helloTimer: null }
   ;(socket as ChatSocket)[kState] = st
   st.helloTimer = setTimeout(noHello, Limits.helloTimeoutMs, conn)

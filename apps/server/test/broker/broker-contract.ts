@@ -116,9 +116,7 @@ export function brokerContract(name: string, harness: () => BrokerHarness): void
       await eventually(() => on(b, ch).length === payloads.length, 5000, 'all payloads')
       const got = on(b, ch)
       expect(got).toEqual(payloads)
-      expect(got.map((s) => Buffer.from(s, 'utf8').toString('hex'))).toEqual(
-        payloads.map((s) => Buffer.from(s, 'utf8').toString('hex')),
-      )
+      expect(got.map((s) => Buffer.from(s, 'utf8').toString('hex'))).toEqual(payloads.map((s) => Buffer.from(s, 'utf8').toString('hex')))
     })
 
     it('keeps the order of one publisher on one channel (publishes issued in one tick)', async () => {

@@ -53,7 +53,10 @@ brokerContract('RedisClusterBroker (sharded pub/sub, 3 masters)', () => ({
     for (const node of cluster.nodes) {
       const c = new Cluster([node])
       await new Promise((r) => c.once('ready', r))
-      const list = (await c.nodes('master').find((m) => m.options.port === node.port)!.client('LIST')) as string
+      const list = (await c
+        .nodes('master')
+        .find((m) => m.options.port === node.port)!
+        .client('LIST')) as string
       n += list.split('\n').filter((l) => l.includes(`name=${prefix}${nodeId}:`)).length
       await c.quit()
     }
@@ -94,7 +97,10 @@ describe('RedisClusterBroker', () => {
     await cluster.killNode(victim)
     await eventually(() => !b.healthy() && !a.healthy(), 10_000, 'unhealthy after the kill')
     const outcome = await Promise.race([
-      a.publish(chans[0], 'lost').then(() => 'resolved', () => 'rejected'),
+      a.publish(chans[0], 'lost').then(
+        () => 'resolved',
+        () => 'rejected',
+      ),
       new Promise((r) => setTimeout(() => r('hung'), 5000)),
     ])
     expect(outcome).toBe('rejected')

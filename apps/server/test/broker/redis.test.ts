@@ -59,7 +59,10 @@ describe('RedisBroker on a Redis that dies and comes back', () => {
     await eventually(() => !a.healthy() && !b.healthy(), 5000, 'unhealthy after the kill')
     // Rejects instead of queueing until Redis is back (the bound is generous: a hang fails it).
     const outcome = await Promise.race([
-      a.publish('room:lobby', 'lost').then(() => 'resolved', () => 'rejected'),
+      a.publish('room:lobby', 'lost').then(
+        () => 'resolved',
+        () => 'rejected',
+      ),
       new Promise((r) => setTimeout(() => r('hung'), 5000)),
     ])
     expect(outcome).toBe('rejected')

@@ -149,12 +149,17 @@ describe('three nodes, one room', () => {
       expect(m.seqs(room)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1))
       for (const [seq, msg] of m.got.get(room)!) expect(msg.cid).toBe(bySeq.get(seq))
       // Each sender's own messages arrive in the order it sent them.
-      const own = m.seqs(room).map((s) => m.got.get(room)!.get(s)!).filter((x) => x.from.id === m.userId)
+      const own = m
+        .seqs(room)
+        .map((s) => m.got.get(room)!.get(s)!)
+        .filter((x) => x.from.id === m.userId)
       expect(own.map((x) => x.body.text)).toEqual(Array.from({ length: 100 }, (_, k) => `${m.name} #${k}`))
       m.close()
     }
     const { rows } = await c.db.query<{ n: string; max: string }>(
-      'select count(*) as n, max(seq) as max from messages where room_id = $1', [room])
+      'select count(*) as n, max(seq) as max from messages where room_id = $1',
+      [room],
+    )
     expect(rows[0]).toEqual({ n: '1000', max: '1000' })
   })
 
@@ -175,7 +180,8 @@ describe('three nodes, one room', () => {
         `with bump as (update rooms set last_seq = last_seq + 1 where id = $1 returning last_seq)
          insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled)
          select $1, last_seq, $2, $3, 'text', $4, $5, 0 from bump`,
-        [room, u.user.id, `forged-${seq}-cid`, JSON.stringify({ text: `#${seq}` }), Date.now()])
+        [room, u.user.id, `forged-${seq}-cid`, JSON.stringify({ text: `#${seq}` }), Date.now()],
+      )
     }
     const r = new Redis(c.redis.port, '127.0.0.1')
     try {
@@ -184,7 +190,11 @@ describe('three nodes, one room', () => {
       r.disconnect()
     }
     await w.waitFor((f) => f.type === 'message' && f.msg.seq === 3, 10_000)
-    expect(w.messages(room).map((m) => [m.seq, m.body.text])).toEqual([[1, 'one'], [2, '#2'], [3, '#3']])
+    expect(w.messages(room).map((m) => [m.seq, m.body.text])).toEqual([
+      [1, 'one'],
+      [2, '#2'],
+      [3, '#3'],
+    ])
     w.close()
   })
 
@@ -205,8 +215,16 @@ describe('three nodes, one room', () => {
       expect(r.headers.get('content-type')).toContain('text/plain')
       const text = await r.text()
       const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
-      for (const name of ['chat_connections', 'chat_joins_total', 'chat_messages_stored_total', 'chat_deliveries_total',
-        'chat_broker_errors_total', 'chat_store_errors_total', 'chat_redis_errors_total', 'chat_send_ack_seconds_count']) {
+      for (const name of [
+        'chat_connections',
+        'chat_joins_total',
+        'chat_messages_stored_total',
+        'chat_deliveries_total',
+        'chat_broker_errors_total',
+        'chat_store_errors_total',
+        'chat_redis_errors_total',
+        'chat_send_ack_seconds_count',
+      ]) {
         expect(value(name), name).not.toBeNaN()
       }
       expect(text).toContain(`node="${n.id}"`)

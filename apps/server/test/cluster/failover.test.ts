@@ -17,9 +17,8 @@ afterAll(async () => {
   await c?.stop()
 })
 
-
 describe('kill -9 of a node while messages flow', () => {
-  it("its clients resume on other nodes and every member ends with every message exactly once", async () => {
+  it('its clients resume on other nodes and every member ends with every message exactly once', async () => {
     const room = `failover-${Math.random().toString(36).slice(2, 8)}`
     const [victim] = c.nodes
     const live = () => c.nodes.filter((n) => n.running).map((n) => n.wsUrl)
@@ -47,7 +46,13 @@ describe('kill -9 of a node while messages flow', () => {
     stop = true
     const total = members.length * perMember
 
-    const state = () => members.map((m) => `${m.name}@${m.node || '-'} held ${m.held(room)} got ${m.got.get(room)?.size} unacked ${m.unacked().length} conns ${m.connections} closes ${m.closes} v ${m.violations.slice(0, 3)}\n  ${JSON.stringify(m.frames.filter((f) => f.type === 'joined' || f.type === 'welcome' || f.type === 'error').map((f) => f.type === 'joined' ? { j: f.lastSeq, more: f.more, first: f.messages[0]?.seq, last: f.messages.at(-1)?.seq, n: f.messages.length } : f))}`).join('\n')
+    const state = () =>
+      members
+        .map(
+          (m) =>
+            `${m.name}@${m.node || '-'} held ${m.held(room)} got ${m.got.get(room)?.size} unacked ${m.unacked().length} conns ${m.connections} closes ${m.closes} v ${m.violations.slice(0, 3)}\n  ${JSON.stringify(m.frames.filter((f) => f.type === 'joined' || f.type === 'welcome' || f.type === 'error').map((f) => (f.type === 'joined' ? { j: f.lastSeq, more: f.more, first: f.messages[0]?.seq, last: f.messages.at(-1)?.seq, n: f.messages.length } : f)))}`,
+        )
+        .join('\n')
     try {
       await until('every send acked', () => members.every((m) => m.unacked().length === 0), 30_000)
       await until('every member holding every message', () => members.every((m) => m.held(room) === total), 20_000)
@@ -65,7 +70,9 @@ describe('kill -9 of a node while messages flow', () => {
       expect(m.node).not.toBe(victim.id)
     }
     const { rows } = await c.db.query<{ n: string; cids: string; max: string }>(
-      'select count(*) as n, count(distinct cid) as cids, max(seq) as max from messages where room_id = $1', [room])
+      'select count(*) as n, count(distinct cid) as cids, max(seq) as max from messages where room_id = $1',
+      [room],
+    )
     expect(rows[0]).toEqual({ n: String(total), cids: String(total), max: String(total) })
     for (const m of members) m.close()
   }, 90_000)
@@ -84,7 +91,8 @@ describe('kill -9 of a node while messages flow', () => {
       `with bump as (update rooms set last_seq = last_seq + 1 where id = $1 returning last_seq)
        insert into messages (room_id, seq, sender_id, cid, kind, body, ts, recalled)
        select $1, last_seq, $2, 'orphan-0001', 'text', $3, $4, 0 from bump`,
-      [room, u2.user.id, JSON.stringify({ text: 'orphan' }), Date.now()])
+      [room, u2.user.id, JSON.stringify({ text: 'orphan' }), Date.now()],
+    )
     for (const t of [a, b]) {
       const m = await t.waitFor((f) => f.type === 'message' && f.room === room, 10_000)
       expect(m.msg).toMatchObject({ seq: 1, cid: 'orphan-0001', body: { text: 'orphan' } })

@@ -41,7 +41,10 @@ describe('moderation across nodes', () => {
     await m.waitFor((f) => f.type === 'message' && f.msg.body.text === 'after the kick')
     await new Promise((r) => setTimeout(r, 300))
     for (const t of [t2, t3]) expect(t.messages(room)).toEqual([])
-    expect(await t3.request({ type: 'send', room, cid: cid(), kind: 'text', body: { text: 'x' } })).toMatchObject({ type: 'error', code: 'not_joined' })
+    expect(await t3.request({ type: 'send', room, cid: cid(), kind: 'text', body: { text: 'x' } })).toMatchObject({
+      type: 'error',
+      code: 'not_joined',
+    })
     expect(await t2.request({ type: 'join', room })).toMatchObject({ type: 'error', code: 'forbidden' })
     const rooms = await http(n3.url, 'GET', '/api/rooms', undefined, target.token)
     expect(rooms.body.map((r: any) => r.id)).not.toContain(room)
@@ -67,15 +70,21 @@ describe('moderation across nodes', () => {
 })
 
 describe('limits across nodes', () => {
-  it('the send rate limit counts a user\'s sends on every node together', async () => {
+  it("the send rate limit counts a user's sends on every node together", async () => {
     const u = await login(c.nodes[0].url, 'Chatty')
     const room = rid('rate')
     const socks = await Promise.all(c.nodes.map((n) => TestClient.connect(n.wsUrl, u.token)))
     for (const s of socks) await s.request({ type: 'join', room })
     const replies = []
-    for (let i = 0; i < 3; i++) for (const s of socks) replies.push(await s.request({ type: 'send', room, cid: cid(), kind: 'text', body: { text: `${i}` } }))
+    for (let i = 0; i < 3; i++)
+      for (const s of socks) replies.push(await s.request({ type: 'send', room, cid: cid(), kind: 'text', body: { text: `${i}` } }))
     expect(replies.filter((r) => r.type === 'ack')).toHaveLength(5)
-    expect(replies.filter((r) => r.type === 'error').map((r) => r.code)).toEqual(['rate_limited', 'rate_limited', 'rate_limited', 'rate_limited'])
+    expect(replies.filter((r) => r.type === 'error').map((r) => r.code)).toEqual([
+      'rate_limited',
+      'rate_limited',
+      'rate_limited',
+      'rate_limited',
+    ])
     // Over HTTP on any node too.
     const viaHttp = await http(c.nodes[2].url, 'POST', `/api/rooms/${room}/messages`, { cid: cid(), kind: 'like', body: {} }, u.token)
     expect(viaHttp).toMatchObject({ status: 429, body: { error: 'rate_limited' } })
@@ -85,7 +94,11 @@ describe('limits across nodes', () => {
   it("a user's connections are capped across nodes (4008), and a closed one frees its place", async () => {
     const u = await login(c.nodes[0].url, 'Tabs')
     const [n1, n2, n3] = c.nodes
-    const open = [await TestClient.connect(n1.wsUrl, u.token), await TestClient.connect(n2.wsUrl, u.token), await TestClient.connect(n3.wsUrl, u.token)]
+    const open = [
+      await TestClient.connect(n1.wsUrl, u.token),
+      await TestClient.connect(n2.wsUrl, u.token),
+      await TestClient.connect(n3.wsUrl, u.token),
+    ]
     for (const n of [n1, n2]) {
       const extra = await TestClient.open(n.wsUrl)
       extra.send({ type: 'hello', token: u.token })
@@ -97,16 +110,21 @@ describe('limits across nodes', () => {
 
     open[2].close()
     await open[2].waitClose()
-    await until('a fourth socket accepted once one closed', async () => {
-      const t = await TestClient.open(n2.wsUrl)
-      const welcome = await t.request({ type: 'hello', token: u.token }, 2000).catch(() => null)
-      if (welcome?.type === 'welcome') {
-        open.push(t)
-        return true
-      }
-      t.close()
-      return false
-    }, 10_000, 200)
+    await until(
+      'a fourth socket accepted once one closed',
+      async () => {
+        const t = await TestClient.open(n2.wsUrl)
+        const welcome = await t.request({ type: 'hello', token: u.token }, 2000).catch(() => null)
+        if (welcome?.type === 'welcome') {
+          open.push(t)
+          return true
+        }
+        t.close()
+        return false
+      },
+      10_000,
+      200,
+    )
     for (const s of open) s.close()
   })
 })

@@ -102,16 +102,49 @@ describe.skipIf(!nginxBin || !hasOpenssl)('TLS front door: clients → nginx (de
   beforeAll(async () => {
     c = await startCluster({ nodes: 2, env: { TRUST_PROXY: '1', ADMIN_TOKEN: ADMIN } })
     dir = mkdtempSync(path.join(os.tmpdir(), 'chat-nginx-tls-'))
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-    ], { stdio: 'pipe' })
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'pipe' },
+    )
     ca = readFileSync(path.join(dir, 'cert.pem'))
     httpsPort = await freePort()
     httpPort = await freePort()
-    writeFileSync(path.join(dir, 'nginx.conf'), tlsConfig(c.nodes.map((n) => n.port), httpsPort, httpPort, dir))
-    const args = ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', `daemon off; pid ${dir}/nginx.pid;`]
+    writeFileSync(
+      path.join(dir, 'nginx.conf'),
+      tlsConfig(
+        c.nodes.map((n) => n.port),
+        httpsPort,
+        httpPort,
+        dir,
+      ),
+    )
+    const args = [
+      '-p',
+      dir,
+      '-c',
+      path.join(dir, 'nginx.conf'),
+      '-e',
+      path.join(dir, 'error.log'),
+      '-g',
+      `daemon off; pid ${dir}/nginx.pid;`,
+    ]
     const check = spawnSync(nginxBin!, ['-t', ...args])
     if (check.status !== 0) throw new Error(`nginx -t failed:\n${check.stderr}`)
     const p = spawn(nginxBin!, args, { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -153,7 +186,9 @@ describe.skipIf(!nginxBin || !hasOpenssl)('TLS front door: clients → nginx (de
 
   it('carries wss:// sockets to both nodes: join, send and receive across them', async () => {
     const room = `tls-${Math.random().toString(36).slice(2, 8)}`
-    const users = await Promise.all(['T1', 'T2', 'T3', 'T4'].map(async (name) => JSON.parse((await request('POST', '/api/login', { body: { name } })).body)))
+    const users = await Promise.all(
+      ['T1', 'T2', 'T3', 'T4'].map(async (name) => JSON.parse((await request('POST', '/api/login', { body: { name } })).body)),
+    )
     const socks: TestClient[] = []
     const nodes: string[] = []
     for (const u of users) {

@@ -51,10 +51,21 @@ describe.skipIf(!nginxBin)('three-tier: clients → nginx (deploy/nginx-http.con
     c = await startCluster({ nodes: 2, env: { TRUST_PROXY: '1' } })
     dir = mkdtempSync(path.join(os.tmpdir(), 'chat-nginx-'))
     const port = await freePort()
-    writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig(c.nodes.map((n) => n.port), port, dir))
-    const p = spawn(nginxBin!, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', `daemon off; pid ${dir}/nginx.pid;`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    writeFileSync(
+      path.join(dir, 'nginx.conf'),
+      nginxConfig(
+        c.nodes.map((n) => n.port),
+        port,
+        dir,
+      ),
+    )
+    const p = spawn(
+      nginxBin!,
+      ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', `daemon off; pid ${dir}/nginx.pid;`],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     proc = p
     p.stderr!.on('data', (d: Buffer) => logs.push(d.toString()))
     process.once('exit', () => p.kill('SIGKILL'))

@@ -47,7 +47,13 @@ describe('operators across two nodes', () => {
 
   async function fetched(base: string, url: string) {
     const r = await fetch(base + url)
-    return { status: r.status, etag: r.headers.get('etag'), cache: r.headers.get('cache-control'), type: r.headers.get('content-type'), data: Buffer.from(await r.arrayBuffer()) }
+    return {
+      status: r.status,
+      etag: r.headers.get('etag'),
+      cache: r.headers.get('cache-control'),
+      type: r.headers.get('content-type'),
+      data: Buffer.from(await r.arrayBuffer()),
+    }
   }
 
   // A real PNG header over 600 KB of noise: stored in several chunks.
@@ -77,7 +83,9 @@ describe('operators across two nodes', () => {
     }
     // Nothing was written to either node's disk: the file lives in Postgres.
     expect(c.db).toBeTruthy()
-    const rows = await c.db.query<{ size: string; chunks: number }>('select size, chunks from upload_blobs where name = $1', [up.body.url.slice(9)])
+    const rows = await c.db.query<{ size: string; chunks: number }>('select size, chunks from upload_blobs where name = $1', [
+      up.body.url.slice(9),
+    ])
     expect(rows.rows.map((r) => [Number(r.size), r.chunks])).toEqual([[big.length, Math.ceil(big.length / (256 * 1024))]])
 
     const room = `pics-${Math.random().toString(36).slice(2, 8)}`
@@ -116,10 +124,15 @@ describe('operators across two nodes', () => {
     ]
     // Other nodes' figures arrive within ~50 ms of a change (and every 5 s regardless).
     for (const n of [n1, n2]) {
-      await until(`stats on ${n.id}`, async () => {
-        const s = (await http(n.url, 'GET', '/api/admin/stats', undefined, ADMIN)).body
-        return s.nodes === 2 && s.connections === before.connections + 3
-      }, 15_000, 250)
+      await until(
+        `stats on ${n.id}`,
+        async () => {
+          const s = (await http(n.url, 'GET', '/api/admin/stats', undefined, ADMIN)).body
+          return s.nodes === 2 && s.connections === before.connections + 3
+        },
+        15_000,
+        250,
+      )
     }
     const s = (await http(n1.url, 'GET', '/api/admin/stats', undefined, ADMIN)).body
     expect(s.perNode.map((p: any) => p.node).sort()).toEqual([n1.id, n2.id].sort())

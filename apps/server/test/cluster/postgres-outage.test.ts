@@ -58,8 +58,18 @@ describe('Postgres briefly unavailable', () => {
       await proxy.cut()
       // The contract: /readyz turns 503 within 5 s of a dependency failing (and 200 within 5 s of its return).
       for (const n of c.nodes) await until(`${n.id} /readyz 503`, async () => (await ready(n.url)) === 503, 5_000)
-      await until('sends answered unavailable', () => members.every((m) => [...m.outbox.values()].some((o) => o.errors.includes('unavailable'))), 10_000)
-      const viaHttp = await http(c.nodes[1].url, 'POST', `/api/rooms/${room}/messages`, { cid: cid(), kind: 'like', body: {} }, poster.token)
+      await until(
+        'sends answered unavailable',
+        () => members.every((m) => [...m.outbox.values()].some((o) => o.errors.includes('unavailable'))),
+        10_000,
+      )
+      const viaHttp = await http(
+        c.nodes[1].url,
+        'POST',
+        `/api/rooms/${room}/messages`,
+        { cid: cid(), kind: 'like', body: {} },
+        poster.token,
+      )
       expect(viaHttp).toMatchObject({ status: 503, body: { error: 'unavailable' } })
       // /healthz stays 200: the process is up, only not ready.
       expect((await http(c.nodes[0].url, 'GET', '/healthz')).status).toBe(200)
@@ -72,7 +82,13 @@ describe('Postgres briefly unavailable', () => {
     sending = false
     await Promise.all(senders)
 
-    const state = () => members.map((m) => `${m.name}@${m.node} held ${m.held(room)} got ${m.got.get(room)?.size} unacked ${m.unacked().length} v ${m.violations.slice(0, 3)}`).join('\n')
+    const state = () =>
+      members
+        .map(
+          (m) =>
+            `${m.name}@${m.node} held ${m.held(room)} got ${m.got.get(room)?.size} unacked ${m.unacked().length} v ${m.violations.slice(0, 3)}`,
+        )
+        .join('\n')
     try {
       await until('every send acked', () => members.every((m) => m.unacked().length === 0), 30_000)
       await until('every member holding every message', () => members.every((m) => m.held(room) === acked()), 20_000)
@@ -88,7 +104,9 @@ describe('Postgres briefly unavailable', () => {
     const { rows } = await c.db.query<{ n: string; cids: string; max: string; last: string }>(
       `select count(*) as n, count(distinct (sender_id, cid)) as cids, max(seq) as max,
               (select last_seq from rooms where id = $1) as last
-         from messages where room_id = $1`, [room])
+         from messages where room_id = $1`,
+      [room],
+    )
     expect(rows[0]).toEqual({ n: String(total), cids: String(total), max: String(total), last: String(total) })
     for (const m of members) m.close()
   }, 120_000)

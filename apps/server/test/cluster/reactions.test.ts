@@ -20,7 +20,8 @@ async function joined(node: NodeProcess, token: string, room: string): Promise<T
   return c
 }
 
-const stats = async (node: NodeProcess, token: string, room: string) => (await http(node.url, 'GET', `/api/rooms/${room}`, undefined, token)).body.stats
+const stats = async (node: NodeProcess, token: string, room: string) =>
+  (await http(node.url, 'GET', `/api/rooms/${room}`, undefined, token)).body.stats
 
 /**
  * Taps likes from `clients` (8 a second each) until stopped; `sent` lists each tap's send
@@ -58,7 +59,9 @@ describe('reaction totals, two nodes (Postgres + Redis)', () => {
     const cb = await joined(b, ub.token, room)
     for (let i = 0; i < 6; i++) ca.send({ type: 'react', room, kind: 'like' })
     cb.send({ type: 'react', room, kind: 'flower', count: 40 })
-    await until('the totals announced', () => cb.frames.some((f) => f.type === 'reactions' && f.stats.likes === 6 && f.stats.flowers === 40))
+    await until('the totals announced', () =>
+      cb.frames.some((f) => f.type === 'reactions' && f.stats.likes === 6 && f.stats.flowers === 40),
+    )
     // Taps right before a stop are merged, announced and written by the stopping node.
     for (let i = 0; i < 3; i++) cb.send({ type: 'react', room, kind: 'like' })
     ca.send({ type: 'react', room, kind: 'flower', count: 2 })

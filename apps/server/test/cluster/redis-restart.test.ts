@@ -63,7 +63,13 @@ describe('Redis restarted while messages flow', () => {
     }
     await Promise.all(senders)
 
-    const state = () => members.map((m) => `${m.name}@${m.node} held ${m.held(room)} got ${m.got.get(room)?.size} unacked ${m.unacked().length} v ${m.violations.slice(0, 3)}`).join('\n')
+    const state = () =>
+      members
+        .map(
+          (m) =>
+            `${m.name}@${m.node} held ${m.held(room)} got ${m.got.get(room)?.size} unacked ${m.unacked().length} v ${m.violations.slice(0, 3)}`,
+        )
+        .join('\n')
     try {
       await until('every send acked', () => members.every((m) => m.unacked().length === 0), 20_000)
       const total = acked()
@@ -78,18 +84,25 @@ describe('Redis restarted while messages flow', () => {
     for (const m of members) expect([...m.outbox.values()].flatMap((o) => o.errors)).toEqual([])
     // Every member, whatever its node, had sends acked while Redis was down.
     members.forEach((_, i) => expect(atRestart[i], `member ${i}`).toBeGreaterThan(atStop[i]))
-    const { rows } = await c.db.query<{ n: string; max: string }>('select count(*) as n, max(seq) as max from messages where room_id = $1', [room])
+    const { rows } = await c.db.query<{ n: string; max: string }>(
+      'select count(*) as n, max(seq) as max from messages where room_id = $1',
+      [room],
+    )
     expect(rows[0]).toEqual({ n: String(total), max: String(total) })
 
     // The outage shows in every node's metrics.
     for (const n of c.nodes) {
-      expect(await metric(n.url, 'chat_broker_errors_total') + await metric(n.url, 'chat_redis_errors_total'), n.id).toBeGreaterThan(0)
+      expect((await metric(n.url, 'chat_broker_errors_total')) + (await metric(n.url, 'chat_redis_errors_total')), n.id).toBeGreaterThan(0)
     }
     // Presence came back with Redis (it restarted empty): /online lists every member again.
-    await until('presence rebuilt', async () => {
-      const r = await http(c.nodes[0].url, 'GET', `/api/rooms/${room}/online`, undefined, members[0].token)
-      return r.status === 200 && r.body.length === members.length
-    }, 20_000)
+    await until(
+      'presence rebuilt',
+      async () => {
+        const r = await http(c.nodes[0].url, 'GET', `/api/rooms/${room}/online`, undefined, members[0].token)
+        return r.status === 200 && r.body.length === members.length
+      },
+      20_000,
+    )
     for (const m of members) m.close()
   }, 120_000)
 

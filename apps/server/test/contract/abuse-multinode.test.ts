@@ -10,7 +10,21 @@ import { png } from '../helpers/images'
 import { startServer } from '../helpers/app'
 import { startRedis, type RedisProcess } from '../helpers/redis-server'
 import { createTestDatabase, type TestDatabase } from '../store/pg-test-db'
-import { barrier, cid, enc, expectError, fill, http, joinedClient, login, sendText, sleep, TestClient, type Login, type TestServer } from './support'
+import {
+  barrier,
+  cid,
+  enc,
+  expectError,
+  fill,
+  http,
+  joinedClient,
+  login,
+  sendText,
+  sleep,
+  TestClient,
+  type Login,
+  type TestServer,
+} from './support'
 
 const ADMIN_TOKEN = 'abuse-admin-token-0123456789abcdef'
 let db: TestDatabase
@@ -140,7 +154,11 @@ describe('operator stats across nodes (v1.1 §G)', () => {
     const before = await stats(n1)
     expect(before.nodes).toBe(2)
     const u = await login(n1.url, 'Counted')
-    const socks = [await TestClient.connect(n1.wsUrl, u.token), await TestClient.connect(n2.wsUrl, u.token), await TestClient.connect(n2.wsUrl, u.token)]
+    const socks = [
+      await TestClient.connect(n1.wsUrl, u.token),
+      await TestClient.connect(n2.wsUrl, u.token),
+      await TestClient.connect(n2.wsUrl, u.token),
+    ]
     await sleep(300) // well under the 5 s heartbeat
     for (const n of [n1, n2]) expect((await stats(n)).connections, n.url).toBe(before.connections + 3)
     for (const c of socks) c.close()
@@ -261,7 +279,7 @@ describe('read pushes across nodes', () => {
 describe('dm rules and blocks across nodes', () => {
   const dm = (x: Login, y: Login) => (x.user.id < y.user.id ? `dm:${x.user.id}:${y.user.id}` : `dm:${y.user.id}:${x.user.id}`)
 
-  it('POST/DELETE/GET /api/blocks; while A blocks B, B\'s joins and sends into their dm are forbidden on every node', async () => {
+  it("POST/DELETE/GET /api/blocks; while A blocks B, B's joins and sends into their dm are forbidden on every node", async () => {
     const [a, b] = await Promise.all([login(n1.url, 'Blocker'), login(n2.url, 'Blocked')])
     const room = dm(a, b)
     const ca = await joinedClient(n1, a.token, 'h-meet')
@@ -275,8 +293,14 @@ describe('dm rules and blocks across nodes', () => {
     expect((await http(n2.url, 'GET', '/api/blocks', undefined, b.token)).body).toEqual([])
 
     // B: socket send (already joined), HTTP send, a fresh join — all forbidden, on node 2.
-    expect(await cb.request({ type: 'send', room, cid: cid(), kind: 'text', body: { text: 'still there?' } })).toMatchObject({ type: 'error', code: 'forbidden' })
-    expectError(await http(n2.url, 'POST', `/api/rooms/${enc(room)}/messages`, { cid: cid(), kind: 'text', body: { text: 'x' } }, b.token), 'forbidden')
+    expect(await cb.request({ type: 'send', room, cid: cid(), kind: 'text', body: { text: 'still there?' } })).toMatchObject({
+      type: 'error',
+      code: 'forbidden',
+    })
+    expectError(
+      await http(n2.url, 'POST', `/api/rooms/${enc(room)}/messages`, { cid: cid(), kind: 'text', body: { text: 'x' } }, b.token),
+      'forbidden',
+    )
     const cb2 = await TestClient.connect(n2.wsUrl, b.token)
     expect(await cb2.request({ type: 'join', room })).toMatchObject({ type: 'error', code: 'forbidden', room })
     // The blocker may still write.

@@ -9,7 +9,21 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStore } from '../../src/store/index'
 import { png } from '../helpers/images'
-import { barrier, cid, enc, expectError, fill, http, joinedClient, login, sendText, sleep, startRoomy, TestClient, type TestServer } from './support'
+import {
+  barrier,
+  cid,
+  enc,
+  expectError,
+  fill,
+  http,
+  joinedClient,
+  login,
+  sendText,
+  sleep,
+  startRoomy,
+  TestClient,
+  type TestServer,
+} from './support'
 
 let s: TestServer
 beforeAll(async () => {
@@ -60,7 +74,10 @@ describe('tokens (§H)', () => {
     ['!! appended', (t: string) => t + '!!'],
     ['= padding appended', (t: string) => t + '='],
     ['the signature in standard base64', (t: string) => t.replace(/[^.]+$/, (sig) => Buffer.from(sig, 'base64url').toString('base64'))],
-    ['a spare bit flipped in the last character', (t: string) => t.replace(/.$/, (ch) => (ch === 'A' ? 'B' : ch === 'B' ? 'A' : ch === 'E' ? 'F' : 'E'))],
+    [
+      'a spare bit flipped in the last character',
+      (t: string) => t.replace(/.$/, (ch) => (ch === 'A' ? 'B' : ch === 'B' ? 'A' : ch === 'E' ? 'F' : 'E')),
+    ],
   ])('a token with %s is refused: 401 and close 4001', async (_what, mangle) => {
     const u = await login(s.url, 'Signer')
     const bad = mangle(u.token)
@@ -80,12 +97,17 @@ describe('avatars (§H replaces v1)', () => {
     expect(r.body.user.avatar).toBe(avatar)
   })
 
-  it.each(['https://evil.example/a.png', 'http://127.0.0.1/static/avatars/1.svg', '//evil.example/a.png', '/static/../uploads/a.png', '/static/a/../../b', '/static/%2e%2e/x', '/uploads/../x'])(
-    'refuses %s with 400 bad_request',
-    async (avatar) => {
-      expectError(await http(s.url, 'POST', '/api/login', { name: 'Pic', avatar }), 'bad_request')
-    },
-  )
+  it.each([
+    'https://evil.example/a.png',
+    'http://127.0.0.1/static/avatars/1.svg',
+    '//evil.example/a.png',
+    '/static/../uploads/a.png',
+    '/static/a/../../b',
+    '/static/%2e%2e/x',
+    '/uploads/../x',
+  ])('refuses %s with 400 bad_request', async (avatar) => {
+    expectError(await http(s.url, 'POST', '/api/login', { name: 'Pic', avatar }), 'bad_request')
+  })
 })
 
 describe('GUEST_LOGIN=off (§H)', () => {
@@ -269,7 +291,11 @@ describe('the per-connection work queue (§H Also)', () => {
 describe('TRUST_PROXY (§H)', () => {
   /** Logins from the address the server derives from X-Forwarded-For (limit 2 per minute). */
   const loginVia = (t: TestServer, xff: string) =>
-    fetch(`${t.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': xff }, body: '{"name":"P"}' }).then((r) => r.status)
+    fetch(`${t.url}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': xff },
+      body: '{"name":"P"}',
+    }).then((r) => r.status)
 
   it('N=1: the right-most X-Forwarded-For address counts (a client cannot pick its own)', async () => {
     const t = await startRoomy({ TRUST_PROXY: '1', LOGIN_RATE_LIMIT: '2' })
@@ -365,7 +391,10 @@ describe('dm rules on one node (§H)', () => {
     const ab = dm(a.user.id, b.user.id)
     const ca = await TestClient.connect(s.wsUrl, a.token)
     expect(await ca.request({ type: 'join', room: ab })).toMatchObject({ type: 'error', code: 'forbidden', room: ab })
-    expectError(await http(s.url, 'POST', `/api/rooms/${enc(ab)}/messages`, { cid: cid(), kind: 'text', body: { text: 'hi' } }, a.token), 'forbidden')
+    expectError(
+      await http(s.url, 'POST', `/api/rooms/${enc(ab)}/messages`, { cid: cid(), kind: 'text', body: { text: 'hi' } }, a.token),
+      'forbidden',
+    )
     // A common group room opens it.
     await ca.request({ type: 'join', room: 'dm-meet' })
     const cb = await joinedClient(s, b.token, 'dm-meet')

@@ -27,7 +27,7 @@ describe('a ban', () => {
   })
   afterAll(() => g.close())
 
-  it('answers 204 and closes every open socket of the user with 4003, and no one else\'s', async () => {
+  it("answers 204 and closes every open socket of the user with 4003, and no one else's", async () => {
     const r = await ban(bad.user.id)
     expect(r.status).toBe(204)
     expect(await b1.waitClose()).toBe(4003)
@@ -35,10 +35,13 @@ describe('a ban', () => {
     expect(await g.request({ type: 'ping' })).toMatchObject({ type: 'pong' })
   })
 
-  it('makes the user\'s token fail over HTTP with 403 forbidden', async () => {
+  it("makes the user's token fail over HTTP with 403 forbidden", async () => {
     expectError(await http(s.url, 'GET', '/api/me', undefined, bad.token), 'forbidden')
     expectError(await http(s.url, 'GET', '/api/rooms', undefined, bad.token), 'forbidden')
-    expectError(await http(s.url, 'POST', '/api/rooms/ban-room/messages', { cid: cid(), kind: 'text', body: { text: 'x' } }, bad.token), 'forbidden')
+    expectError(
+      await http(s.url, 'POST', '/api/rooms/ban-room/messages', { cid: cid(), kind: 'text', body: { text: 'x' } }, bad.token),
+      'forbidden',
+    )
     expectError(await http(s.url, 'POST', '/api/rooms', { id: 'ban-new', title: 't' }, bad.token), 'forbidden')
   })
 

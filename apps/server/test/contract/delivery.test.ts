@@ -40,7 +40,10 @@ async function tail(c: TestClient, room: string, j: any, total: number): Promise
 /** What a connection holds for `room`: the joined snapshot plus every push after it. */
 function received(c: TestClient, room: string, joinedFrame: any): number[] {
   const at = c.frames.indexOf(joinedFrame)
-  const pushes = c.frames.slice(at + 1).filter((f) => f.type === 'message' && f.room === room).map((f) => f.msg.seq)
+  const pushes = c.frames
+    .slice(at + 1)
+    .filter((f) => f.type === 'message' && f.room === room)
+    .map((f) => f.msg.seq)
   return pushes
 }
 

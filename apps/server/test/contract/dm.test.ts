@@ -1,7 +1,21 @@
 // §3.5: `dm:<userA>:<userB>` (sorted) is the private room of those two users; nobody else
 // may join it (forbidden). §3.6: a malformed dm: id is bad_request.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { barrier, cid, enc, expectError, http, joinedClient, login, roomEntry, sendText, startRoomy, TestClient, type Login, type TestServer } from './support'
+import {
+  barrier,
+  cid,
+  enc,
+  expectError,
+  http,
+  joinedClient,
+  login,
+  roomEntry,
+  sendText,
+  startRoomy,
+  TestClient,
+  type Login,
+  type TestServer,
+} from './support'
 
 let s: TestServer
 let alice: Login, bob: Login, eve: Login
@@ -113,7 +127,10 @@ describe('malformed dm ids are bad_request', () => {
     for (const [, room] of cases()) {
       expectError(await http(s.url, 'GET', `/api/rooms/${enc(room)}/messages`, undefined, alice.token), 'bad_request')
       expectError(await http(s.url, 'GET', `/api/rooms/${enc(room)}/online`, undefined, alice.token), 'bad_request')
-      expectError(await http(s.url, 'POST', `/api/rooms/${enc(room)}/messages`, { cid: cid(), kind: 'like', body: {} }, alice.token), 'bad_request')
+      expectError(
+        await http(s.url, 'POST', `/api/rooms/${enc(room)}/messages`, { cid: cid(), kind: 'like', body: {} }, alice.token),
+        'bad_request',
+      )
     }
   })
 
@@ -123,7 +140,7 @@ describe('malformed dm ids are bad_request', () => {
 })
 
 describe('the dm works for either user whichever joins first', () => {
-  it('the second user sees the first one\'s messages on join', async () => {
+  it("the second user sees the first one's messages on join", async () => {
     const carol = await login(s.url, 'Carol')
     const dave = await login(s.url, 'Dave')
     await meet('dm-common-2', carol, dave)

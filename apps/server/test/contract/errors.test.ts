@@ -48,15 +48,35 @@ describe('every error reply has the contract shape and the status of its code', 
     ['login without a name', () => http(s.url, 'POST', '/api/login', {}), 'bad_request'],
     ['login with a non-JSON body', () => http(s.url, 'POST', '/api/login', 'name=x'), 'bad_request'],
     ['/api/me without a token', () => http(s.url, 'GET', '/api/me'), 'unauthorized'],
-    ['/api/me with a malformed Authorization', () => fetch(`${s.url}/api/me`, { headers: { authorization: 'Token abc' } }).then(toReply), 'unauthorized'],
+    [
+      '/api/me with a malformed Authorization',
+      () => fetch(`${s.url}/api/me`, { headers: { authorization: 'Token abc' } }).then(toReply),
+      'unauthorized',
+    ],
     ['POST /api/rooms without a token', () => http(s.url, 'POST', '/api/rooms', { title: 'x' }), 'unauthorized'],
     ['POST /api/uploads without a token', () => http(s.url, 'POST', '/api/uploads', {}), 'unauthorized'],
     ['wechat login, not configured', () => http(s.url, 'POST', '/api/login/wechat', { code: 'x' }), 'wechat_disabled'],
     ['history of a room not joined', () => http(s.url, 'GET', '/api/rooms/err-room/messages', undefined, u.token), 'not_joined'],
-    ['a send to a room not joined', () => http(s.url, 'POST', '/api/rooms/err-room/messages', { cid: cid(), kind: 'like', body: {} }, u.token), 'not_joined'],
-    ['a muted send', () => http(s.url, 'POST', '/api/rooms/err-room/messages', { cid: cid(), kind: 'like', body: {} }, member.token), 'muted'],
-    ['moderation by a non-moderator', () => http(s.url, 'POST', '/api/rooms/err-room/kicks', { userId: owner.user.id, seconds: 1 }, member.token), 'forbidden'],
-    ['a bad cid', () => http(s.url, 'POST', '/api/rooms/err-room/messages', { cid: 'short', kind: 'like', body: {} }, member.token), 'bad_request'],
+    [
+      'a send to a room not joined',
+      () => http(s.url, 'POST', '/api/rooms/err-room/messages', { cid: cid(), kind: 'like', body: {} }, u.token),
+      'not_joined',
+    ],
+    [
+      'a muted send',
+      () => http(s.url, 'POST', '/api/rooms/err-room/messages', { cid: cid(), kind: 'like', body: {} }, member.token),
+      'muted',
+    ],
+    [
+      'moderation by a non-moderator',
+      () => http(s.url, 'POST', '/api/rooms/err-room/kicks', { userId: owner.user.id, seconds: 1 }, member.token),
+      'forbidden',
+    ],
+    [
+      'a bad cid',
+      () => http(s.url, 'POST', '/api/rooms/err-room/messages', { cid: 'short', kind: 'like', body: {} }, member.token),
+      'bad_request',
+    ],
     ['an unknown route', () => http(s.url, 'GET', '/api/unknown', undefined, u.token), 'not_found'],
   ]
   it.each(cases)('%s', async (_what, call, code) => {
@@ -106,7 +126,10 @@ describe('rate limits: 429 rate_limited over HTTP, rate_limited frames on the so
     for (let i = 0; i < 3; i++) {
       expect(await c.request({ type: 'send', room: 'rl', cid: cid(), kind: 'text', body: { text: `${i}` } })).toMatchObject({ type: 'ack' })
     }
-    expect(await c.request({ type: 'send', room: 'rl', cid: cid(), kind: 'text', body: { text: 'too many' } })).toMatchObject({ type: 'error', code: 'rate_limited' })
+    expect(await c.request({ type: 'send', room: 'rl', cid: cid(), kind: 'text', body: { text: 'too many' } })).toMatchObject({
+      type: 'error',
+      code: 'rate_limited',
+    })
     expectError(await http(t.url, 'POST', '/api/rooms/rl/messages', { cid: cid(), kind: 'like', body: {} }, v.token), 'rate_limited')
     const h = await c.request({ type: 'history', room: 'rl' })
     expect(h.messages).toHaveLength(3)

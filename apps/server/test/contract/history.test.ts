@@ -1,7 +1,19 @@
 // §3.2 history frame and §2 GET /api/rooms/:id/messages: before/after/limit bounds, ascending
 // order, `more`, and the 400 for limit outside 1–100 on both.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { expectError, fill, http, joinedClient, login, range, seqs, startRoomy, type Login, type TestClient, type TestServer } from './support'
+import {
+  expectError,
+  fill,
+  http,
+  joinedClient,
+  login,
+  range,
+  seqs,
+  startRoomy,
+  type Login,
+  type TestClient,
+  type TestServer,
+} from './support'
 
 let s: TestServer
 let u: Login
@@ -78,7 +90,13 @@ describe('history pages (socket frame and HTTP agree)', () => {
     const b = await http(s.url, 'GET', `/api/rooms/${R}/messages?after=10&limit=5`, undefined, u.token)
     expect(b.body.messages).toEqual(a.messages)
     expect(a.messages[0]).toEqual({
-      room: R, seq: 11, cid: expect.stringMatching(/^[A-Za-z0-9_-]{8,64}$/), from: u.user, kind: 'text', body: { text: 'm10' }, ts: expect.any(Number),
+      room: R,
+      seq: 11,
+      cid: expect.stringMatching(/^[A-Za-z0-9_-]{8,64}$/),
+      from: u.user,
+      kind: 'text',
+      body: { text: 'm10' },
+      ts: expect.any(Number),
     })
   })
 })

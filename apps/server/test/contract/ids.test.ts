@@ -108,7 +108,9 @@ describe('seq', () => {
     const d = await joinedClient(s, v.token, 'seq-c')
     const k = cid()
     expect((await d.request({ type: 'send', room: 'seq-c', cid: k, kind: 'like', body: {} })).seq).toBe(1)
-    expect(await d.request({ type: 'send', room: 'seq-c', cid: cid(), kind: 'flower', body: { count: 0 } })).toMatchObject({ type: 'error' })
+    expect(await d.request({ type: 'send', room: 'seq-c', cid: cid(), kind: 'flower', body: { count: 0 } })).toMatchObject({
+      type: 'error',
+    })
     expect((await d.request({ type: 'send', room: 'seq-c', cid: k, kind: 'like', body: {} })).seq).toBe(1)
     expect((await d.request({ type: 'send', room: 'seq-c', cid: cid(), kind: 'like', body: {} })).seq).toBe(2)
     d.close()
@@ -118,7 +120,9 @@ describe('seq', () => {
     const users = await Promise.all(['P1', 'P2', 'P3'].map((n) => login(s.url, n)))
     const conns = await Promise.all(users.map((x) => joinedClient(s, x.token, 'seq-race')))
     const per = 20
-    for (const [n, conn] of conns.entries()) for (let k = 0; k < per; k++) conn.send({ type: 'send', id: `r${n}-${k}`, room: 'seq-race', cid: cid(), kind: 'text', body: { text: `${n}:${k}` } })
+    for (const [n, conn] of conns.entries())
+      for (let k = 0; k < per; k++)
+        conn.send({ type: 'send', id: `r${n}-${k}`, room: 'seq-race', cid: cid(), kind: 'text', body: { text: `${n}:${k}` } })
     const acks = (await Promise.all(conns.map((conn) => conn.waitCount((f) => f.type === 'ack', per, 20_000)))).flat()
     expect(acks.map((a) => a.seq).sort((x, y) => x - y)).toEqual(range(1, per * conns.length))
     for (const conn of conns) {

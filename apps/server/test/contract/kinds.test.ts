@@ -66,7 +66,15 @@ describe('text and question: 1–4000 code points after trimming, the trimmed te
     const c = cid()
     const ack = await v.request({ type: 'send', room: PUB, cid: c, kind: 'question', body: { text: '\n 为什么? \n' } })
     const push = await o.waitFor((f) => f.type === 'message' && f.room === PUB && f.msg.seq === ack.seq)
-    expect(push.msg).toEqual({ room: PUB, seq: ack.seq, cid: c, from: viewer.user, kind: 'question', body: { text: '为什么?' }, ts: ack.ts })
+    expect(push.msg).toEqual({
+      room: PUB,
+      seq: ack.seq,
+      cid: c,
+      from: viewer.user,
+      kind: 'question',
+      body: { text: '为什么?' },
+      ts: ack.ts,
+    })
   })
 
   it('◆ drops unknown body fields instead of refusing them', async () => {
@@ -192,12 +200,26 @@ describe('answer: {"question": seq, "text"}, only by the room owner or admins', 
 describe('kinds in general', () => {
   it('a send over HTTP is pushed to every joined connection like a socket send', async () => {
     const k = cid()
-    const r = await http(s.url, 'POST', `/api/rooms/${PUB}/messages`, { cid: k, kind: 'text', body: { text: ' from a bot ' } }, viewer.token)
+    const r = await http(
+      s.url,
+      'POST',
+      `/api/rooms/${PUB}/messages`,
+      { cid: k, kind: 'text', body: { text: ' from a bot ' } },
+      viewer.token,
+    )
     expect(r).toMatchObject({ status: 200, body: { room: PUB, cid: k, seq: expect.any(Number), ts: expect.any(Number) } })
     expect(Object.keys(r.body).sort()).toEqual(['cid', 'room', 'seq', 'ts'])
     for (const c of [o, a, v]) {
       const m = await c.waitFor((f) => f.type === 'message' && f.room === PUB && f.msg.seq === r.body.seq)
-      expect(m.msg).toEqual({ room: PUB, seq: r.body.seq, cid: k, from: viewer.user, kind: 'text', body: { text: 'from a bot' }, ts: r.body.ts })
+      expect(m.msg).toEqual({
+        room: PUB,
+        seq: r.body.seq,
+        cid: k,
+        from: viewer.user,
+        kind: 'text',
+        body: { text: 'from a bot' },
+        ts: r.body.ts,
+      })
     }
   })
 

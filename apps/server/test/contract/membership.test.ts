@@ -1,8 +1,21 @@
 // §3.3 membership, §3.2 join/leave and the `joined` frame, §3.5 room ids, §2 GET /api/rooms.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  barrier, expectError, fill, http, joinedClient, login, range, roomEntry, sendText, seqs, sleep, startRoomy,
-  TestClient, type Login, type TestServer,
+  barrier,
+  expectError,
+  fill,
+  http,
+  joinedClient,
+  login,
+  range,
+  roomEntry,
+  sendText,
+  seqs,
+  sleep,
+  startRoomy,
+  TestClient,
+  type Login,
+  type TestServer,
 } from './support'
 
 let s: TestServer
@@ -20,7 +33,15 @@ describe('membership', () => {
     const u = await login(s.url, 'Joiner')
     expect(await roomIds(u)).toEqual([])
     const c = await joinedClient(s, u.token, 'member-a')
-    expect(await roomEntry(s, u.token, 'member-a')).toEqual({ id: 'member-a', title: 'member-a', kind: 'group', lastSeq: 0, unread: 0, lastMessage: null, mentioned: false })
+    expect(await roomEntry(s, u.token, 'member-a')).toEqual({
+      id: 'member-a',
+      title: 'member-a',
+      kind: 'group',
+      lastSeq: 0,
+      unread: 0,
+      lastMessage: null,
+      mentioned: false,
+    })
     c.close()
   })
 
@@ -155,7 +176,10 @@ describe('/api/rooms order', () => {
     await sendText(c, 'order-busy-1', 'third')
     const list = (await http(s.url, 'GET', '/api/rooms', undefined, u.token)).body
     expect(list.map((r: any) => r.id)).toEqual(['order-busy-1', 'order-busy-2', 'order-empty-new', 'order-empty-old'])
-    expect(list[0]).toMatchObject({ lastSeq: 2, lastMessage: { room: 'order-busy-1', seq: 2, kind: 'text', body: { text: 'third' }, from: u.user } })
+    expect(list[0]).toMatchObject({
+      lastSeq: 2,
+      lastMessage: { room: 'order-busy-1', seq: 2, kind: 'text', body: { text: 'third' }, from: u.user },
+    })
     expect(list[2].lastMessage).toBeNull()
     c.close()
   })
@@ -242,7 +266,11 @@ describe('group room ids', () => {
     const u = await login(s.url, 'Creator')
     const c = await TestClient.connect(s.wsUrl, u.token)
     for (const id of ['x', 'A-z_0-9', 'R'.repeat(64)]) {
-      expect(await c.request({ type: 'join', room: id })).toMatchObject({ type: 'joined', room: { id, title: id, kind: 'group' }, lastSeq: 0 })
+      expect(await c.request({ type: 'join', room: id })).toMatchObject({
+        type: 'joined',
+        room: { id, title: id, kind: 'group' },
+        lastSeq: 0,
+      })
     }
     c.close()
   })

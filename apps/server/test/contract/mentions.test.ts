@@ -10,7 +10,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer } from '../helpers/app'
 import { startRedis, type RedisProcess } from '../helpers/redis-server'
 import { createTestDatabase, type TestDatabase } from '../store/pg-test-db'
-import { cid, expectError, http, joinedClient, login, ROOMY, roomEntry, startRoomy, type Login, type TestClient, type TestServer } from './support'
+import {
+  cid,
+  expectError,
+  http,
+  joinedClient,
+  login,
+  ROOMY,
+  roomEntry,
+  startRoomy,
+  type Login,
+  type TestClient,
+  type TestServer,
+} from './support'
 
 interface Setup {
   /** Where messages are sent. */
@@ -117,7 +129,10 @@ describe.each([
     for (const mentions of [dup21, 'u_x', [42], [''], [bob.user.id, { id: 'x' }]]) {
       const e = await send(R, { text: 'too many', mentions })
       expect(e).toMatchObject({ type: 'error', code: 'bad_request' })
-      expectError(await http(s.w.url, 'POST', `/api/rooms/${R}/messages`, { cid: cid(), kind: 'text', body: { text: 'x', mentions } }, alice.token), 'bad_request')
+      expectError(
+        await http(s.w.url, 'POST', `/api/rooms/${R}/messages`, { cid: cid(), kind: 'text', body: { text: 'x', mentions } }, alice.token),
+        'bad_request',
+      )
     }
     // Exactly 20 (all of them the same member) is fine and becomes one entry.
     const ok = await send(R, { text: 'twenty', mentions: dup21.slice(1) })
@@ -127,7 +142,13 @@ describe.each([
   it('HTTP sends filter the same way', async () => {
     const R = room()
     await members(R)
-    const r = await http(s.w.url, 'POST', `/api/rooms/${R}/messages`, { cid: cid(), kind: 'text', body: { text: 'via http', mentions: [dave.user.id, carol.user.id] } }, alice.token)
+    const r = await http(
+      s.w.url,
+      'POST',
+      `/api/rooms/${R}/messages`,
+      { cid: cid(), kind: 'text', body: { text: 'via http', mentions: [dave.user.id, carol.user.id] } },
+      alice.token,
+    )
     expect(r.status).toBe(200)
     expect((await delivered(r.body.seq, R)).msg.body).toEqual({ text: 'via http', mentions: [carol.user.id] })
   })
@@ -186,14 +207,25 @@ describe.each([
     const sends = []
     for (let i = 0; i < 40; i++) {
       const who = i % 2 ? a : c
-      sends.push(who.request({ type: 'send', room: R, cid: cid(), kind: 'text', body: { text: `m${i}`, mentions: i % 4 === 0 ? [bob.user.id] : [dave.user.id] } }))
+      sends.push(
+        who.request({
+          type: 'send',
+          room: R,
+          cid: cid(),
+          kind: 'text',
+          body: { text: `m${i}`, mentions: i % 4 === 0 ? [bob.user.id] : [dave.user.id] },
+        }),
+      )
     }
     const acks = await Promise.all(sends)
     c.close()
     expect(acks.every((x) => x.type === 'ack')).toBe(true)
     const withMention = acks.filter((_, i) => i % 4 === 0).map((x) => x.seq)
     if (s.db) {
-      const rows = await s.db.query<{ seq: number }>('select seq::int from mentions where room_id = $1 and user_id = $2 order by seq', [R, bob.user.id])
+      const rows = await s.db.query<{ seq: number }>('select seq::int from mentions where room_id = $1 and user_id = $2 order by seq', [
+        R,
+        bob.user.id,
+      ])
       expect(rows.rows.map((x) => x.seq)).toEqual([...withMention].sort((x, y) => x - y))
     }
     // Reading up to just below the last mention keeps the flag; reading it clears it.

@@ -1,7 +1,18 @@
 // §2 moderation: admins (owner only), mutes, kicks; others 403 forbidden. §3.5 owned rooms.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  barrier, cid, expectError, http, joinedClient, login, roomEntry, sendText, startRoomy, TestClient, type Login, type TestServer,
+  barrier,
+  cid,
+  expectError,
+  http,
+  joinedClient,
+  login,
+  roomEntry,
+  sendText,
+  startRoomy,
+  TestClient,
+  type Login,
+  type TestServer,
 } from './support'
 
 let s: TestServer
@@ -41,7 +52,9 @@ describe('POST /api/rooms: owned rooms', () => {
     expect(r).toMatchObject({ status: 201, body: { id: 'mod-created', title: '直播间', kind: 'group', owner: u.user.id } })
     expect(await roomEntry(s, u.token, 'mod-created')).toMatchObject({ id: 'mod-created', title: '直播间', kind: 'group' })
     const c = await TestClient.connect(s.wsUrl, u.token)
-    expect(await c.request({ type: 'join', room: 'mod-created' })).toMatchObject({ room: { id: 'mod-created', title: '直播间', kind: 'group' } })
+    expect(await c.request({ type: 'join', room: 'mod-created' })).toMatchObject({
+      room: { id: 'mod-created', title: '直播间', kind: 'group' },
+    })
     c.close()
   })
 
@@ -70,7 +83,9 @@ describe('admins (owner only, 204)', () => {
     expect(await mod('mod-admins', 'mutes', { userId: t.m1.user.id, seconds: 60 }, t.admin)).toMatchObject({ status: 204 })
     // …and answers questions, which needs owner or admin.
     const q = await t.c2.request({ type: 'send', room: 'mod-admins', cid: cid(), kind: 'question', body: { text: '?' } })
-    expect(await t.a.request({ type: 'send', room: 'mod-admins', cid: cid(), kind: 'answer', body: { question: q.seq, text: '!' } })).toMatchObject({ type: 'ack' })
+    expect(
+      await t.a.request({ type: 'send', room: 'mod-admins', cid: cid(), kind: 'answer', body: { question: q.seq, text: '!' } }),
+    ).toMatchObject({ type: 'ack' })
     t.close()
   })
 
@@ -213,7 +228,11 @@ describe('kicks', () => {
     expect(await sendText(t.c1, 'mod-kick', 'still here?')).toMatchObject({ type: 'error', code: 'not_joined' })
 
     // And it is refused a join, over this socket and a new one.
-    expect(await t.c1.request({ type: 'join', id: 'back', room: 'mod-kick' })).toMatchObject({ type: 'error', id: 'back', code: 'forbidden' })
+    expect(await t.c1.request({ type: 'join', id: 'back', room: 'mod-kick' })).toMatchObject({
+      type: 'error',
+      id: 'back',
+      code: 'forbidden',
+    })
     const fresh = await TestClient.connect(s.wsUrl, t.m1.token)
     expect(await fresh.request({ type: 'join', room: 'mod-kick' })).toMatchObject({ type: 'error', code: 'forbidden' })
     fresh.close()
@@ -249,7 +268,9 @@ describe('kicks', () => {
     await mod('mod-kick-expiry', 'kicks', { userId: t.m1.user.id, seconds: 1 }, t.owner)
     await t.c1.waitFor((f) => f.type === 'kicked')
     expect(await t.c1.request({ type: 'join', room: 'mod-kick-expiry' })).toMatchObject({ code: 'forbidden' })
-    await expect.poll(async () => (await t.c1.request({ type: 'join', room: 'mod-kick-expiry' })).type, { timeout: 10_000, interval: 250 }).toBe('joined')
+    await expect
+      .poll(async () => (await t.c1.request({ type: 'join', room: 'mod-kick-expiry' })).type, { timeout: 10_000, interval: 250 })
+      .toBe('joined')
     expect(await roomEntry(s, t.m1.token, 'mod-kick-expiry')).toBeDefined()
     t.close()
   })

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { barrier, cid, expectError, http, joinedClient, login, range, ROOMY, seqs, sendText, TestClient, type Login, type TestServer } from './support'
+import { barrier, cid, expectError, http, joinedClient, login, range, ROOMY, seqs, sendText, TestClient, type TestServer } from './support'
 import { startServer } from '../helpers/app'
 import { startRedis, type RedisProcess } from '../helpers/redis-server'
 import { createTestDatabase, type TestDatabase } from '../store/pg-test-db'
@@ -43,7 +43,7 @@ describe('two nodes, one deployment', () => {
     c.close()
   })
 
-  it('messages reach every connection that joined, on every node, the sender\'s other node included', async () => {
+  it("messages reach every connection that joined, on every node, the sender's other node included", async () => {
     const alice = await login(n1.url, 'Alice')
     const bob = await login(n2.url, 'Bob')
     const a1 = await joinedClient(n1, alice.token, 'mn-chat')
@@ -66,7 +66,10 @@ describe('two nodes, one deployment', () => {
       x.send({ type: 'send', id: `x${k}`, room: 'mn-race', cid: cid(), kind: 'like', body: {} })
       y.send({ type: 'send', id: `y${k}`, room: 'mn-race', cid: cid(), kind: 'like', body: {} })
     }
-    const acks = [...(await x.waitCount((f) => f.type === 'ack', per, 20_000)), ...(await y.waitCount((f) => f.type === 'ack', per, 20_000))]
+    const acks = [
+      ...(await x.waitCount((f) => f.type === 'ack', per, 20_000)),
+      ...(await y.waitCount((f) => f.type === 'ack', per, 20_000)),
+    ]
     expect(acks.map((a) => a.seq).sort((p, q) => p - q)).toEqual(range(1, 2 * per))
     for (const c of [x, y]) {
       const got = await c.waitCount((f) => f.type === 'message' && f.room === 'mn-race', 2 * per, 20_000)
@@ -82,8 +85,14 @@ describe('two nodes, one deployment', () => {
     const k = cid()
     const first = await c1.request({ type: 'send', room: 'mn-dedupe', cid: k, kind: 'text', body: { text: 'once' } })
     const c2 = await joinedClient(n2, u.token, 'mn-dedupe')
-    expect(await c2.request({ type: 'send', room: 'mn-dedupe', cid: k, kind: 'text', body: { text: 'twice?' } })).toMatchObject({ type: 'ack', seq: first.seq, ts: first.ts })
-    expect((await http(n2.url, 'POST', '/api/rooms/mn-dedupe/messages', { cid: k, kind: 'like', body: {} }, u.token)).body).toMatchObject({ seq: first.seq })
+    expect(await c2.request({ type: 'send', room: 'mn-dedupe', cid: k, kind: 'text', body: { text: 'twice?' } })).toMatchObject({
+      type: 'ack',
+      seq: first.seq,
+      ts: first.ts,
+    })
+    expect((await http(n2.url, 'POST', '/api/rooms/mn-dedupe/messages', { cid: k, kind: 'like', body: {} }, u.token)).body).toMatchObject({
+      seq: first.seq,
+    })
     const h = await c2.request({ type: 'history', room: 'mn-dedupe', after: 0 })
     expect(h.messages).toHaveLength(1)
     c1.close()
@@ -95,7 +104,10 @@ describe('two nodes, one deployment', () => {
     const roamer = await login(n1.url, 'Roamer')
     const w = await joinedClient(n1, watcher.token, 'mn-presence')
     const r2 = await joinedClient(n2, roamer.token, 'mn-presence')
-    expect(await w.waitFor((f) => f.type === 'presence' && f.user.id === roamer.user.id && f.status === 'online', 10_000)).toMatchObject({ room: 'mn-presence', user: roamer.user })
+    expect(await w.waitFor((f) => f.type === 'presence' && f.user.id === roamer.user.id && f.status === 'online', 10_000)).toMatchObject({
+      room: 'mn-presence',
+      user: roamer.user,
+    })
     expect(await onlineIds(n1, 'mn-presence', watcher.token)).toEqual([watcher.user.id, roamer.user.id].sort())
     expect(await onlineIds(n2, 'mn-presence', watcher.token)).toEqual([watcher.user.id, roamer.user.id].sort())
     const j = await (await joinedClient(n2, watcher.token)).request({ type: 'join', room: 'mn-presence' })
@@ -132,7 +144,7 @@ describe('two nodes, one deployment', () => {
     cb.close()
   })
 
-  it('a kick reaches the user\'s connections on every node; a ban closes them on every node with 4003', async () => {
+  it("a kick reaches the user's connections on every node; a ban closes them on every node with 4003", async () => {
     const owner = await login(n1.url, 'Owner')
     const target = await login(n1.url, 'Target')
     expect((await http(n1.url, 'POST', '/api/rooms', { id: 'mn-mod', title: 't' }, owner.token)).status).toBe(201)
@@ -165,7 +177,8 @@ describe('two nodes, one deployment', () => {
     const total = 300
     const done = (async () => {
       for (let sent = 0; sent < total; ) {
-        for (let k = 0; k < 5; k++, sent++) wc.send({ type: 'send', id: `st${sent}`, room: 'mn-stream', cid: cid(), kind: 'like', body: {} })
+        for (let k = 0; k < 5; k++, sent++)
+          wc.send({ type: 'send', id: `st${sent}`, room: 'mn-stream', cid: cid(), kind: 'like', body: {} })
         await wc.waitCount((f) => f.type === 'ack', sent, 20_000)
       }
     })()
@@ -175,7 +188,10 @@ describe('two nodes, one deployment', () => {
     await done
     if (j.lastSeq < total) await rc.waitFor((f) => f.type === 'message' && f.msg.seq === total, 20_000)
     const at = rc.frames.indexOf(j)
-    const pushes = rc.frames.slice(at + 1).filter((f) => f.type === 'message').map((f) => f.msg.seq)
+    const pushes = rc.frames
+      .slice(at + 1)
+      .filter((f) => f.type === 'message')
+      .map((f) => f.msg.seq)
     expect(pushes).toEqual(range(j.lastSeq + 1, total))
     wc.close()
     rc.close()
@@ -184,7 +200,11 @@ describe('two nodes, one deployment', () => {
   it('an upload made through one node is an upload of the deployment (shared DATA_DIR): served by and accepted on the other node', async () => {
     const u = await login(n1.url, 'Photographer')
     const form = new FormData()
-    form.append('file', new Blob([Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')], { type: 'image/gif' }), 'dot.gif')
+    form.append(
+      'file',
+      new Blob([Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')], { type: 'image/gif' }),
+      'dot.gif',
+    )
     const res = await fetch(`${n1.url}/api/uploads`, { method: 'POST', body: form, headers: { authorization: `Bearer ${u.token}` } })
     expect(res.status).toBe(201)
     const { url } = (await res.json()) as { url: string }

@@ -3,7 +3,7 @@
 // WeChat API (a real HTTP server that records every call).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FakeWechat } from '../helpers/fake-wechat'
-import { cid, http, joinedClient, sleep, startRoomy, TestClient, type Login, type TestServer } from './support'
+import { cid, http, joinedClient, sleep, startRoomy, type TestClient, type Login, type TestServer } from './support'
 
 const APPID = 'wx-notices-appid'
 const SECRET = 'notices-wechat-secret'
@@ -81,7 +81,12 @@ describe('GET /api/config', () => {
   })
 
   it('only the configured templates are listed', async () => {
-    const some = await startRoomy({ WECHAT_APPID: APPID, WECHAT_SECRET: SECRET, WECHAT_API_BASE: fake.base, WECHAT_TEMPLATE_MENTION: 'T-M' })
+    const some = await startRoomy({
+      WECHAT_APPID: APPID,
+      WECHAT_SECRET: SECRET,
+      WECHAT_API_BASE: fake.base,
+      WECHAT_TEMPLATE_MENTION: 'T-M',
+    })
     try {
       expect((await http(some.url, 'GET', '/api/config')).body).toEqual({ wechat: { login: true, templates: { mention: 'T-M' } } })
     } finally {
@@ -250,12 +255,24 @@ describe('offline notices', () => {
     try {
       await memberOffline(patient, bob, R)
       const a = await joinedClient(patient, alice.token, R)
-      const ack = await a.request({ type: 'send', room: R, cid: cid(), kind: 'text', body: { text: 'are you there', mentions: [bob.user.id] } })
+      const ack = await a.request({
+        type: 'send',
+        room: R,
+        cid: cid(),
+        kind: 'text',
+        body: { text: 'are you there', mentions: [bob.user.id] },
+      })
       expect(ack).toMatchObject({ type: 'ack' })
       await fake.waitFor((x) => x.path === '/cgi-bin/message/subscribe/send' && x.body?.touser === bob.openid)
       expect(fake.hanging).toBe(1)
       // HTTP sends likewise, and the socket keeps answering meanwhile.
-      const r = await http(patient.url, 'POST', `/api/rooms/${R}/messages`, { cid: cid(), kind: 'text', body: { text: 'again', mentions: [bob.user.id] } }, alice.token)
+      const r = await http(
+        patient.url,
+        'POST',
+        `/api/rooms/${R}/messages`,
+        { cid: cid(), kind: 'text', body: { text: 'again', mentions: [bob.user.id] } },
+        alice.token,
+      )
       expect(r.status).toBe(200)
       expect(await a.request({ type: 'ping' })).toMatchObject({ type: 'pong' })
       a.close()

@@ -4,7 +4,21 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cid, fill, http, joinedClient, login, range, roomEntry, sendText, seqs, startRoomy, TestClient, type Login, type TestServer } from './support'
+import {
+  cid,
+  fill,
+  http,
+  joinedClient,
+  login,
+  range,
+  roomEntry,
+  sendText,
+  seqs,
+  startRoomy,
+  TestClient,
+  type Login,
+  type TestServer,
+} from './support'
 
 const ADMIN_TOKEN = 'persist-admin-token-0123456789'
 const dir = mkdtempSync(path.join(tmpdir(), 'chat-contract-persist-'))
@@ -32,7 +46,11 @@ beforeAll(async () => {
   expect((await http(s.url, 'POST', '/api/rooms/p-live/admins', { userId: bob.user.id }, owner.token)).status).toBe(204)
   expect((await http(s.url, 'POST', '/api/rooms/p-live/mutes', { userId: carol.user.id, seconds: 3600 }, owner.token)).status).toBe(204)
   const form = new FormData()
-  form.append('file', new Blob([Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')], { type: 'image/gif' }), 'dot.gif')
+  form.append(
+    'file',
+    new Blob([Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')], { type: 'image/gif' }),
+    'dot.gif',
+  )
   const up = await fetch(`${s.url}/api/uploads`, { method: 'POST', body: form, headers: { authorization: `Bearer ${bob.token}` } })
   before.upload = up.status === 201 ? ((await up.json()) as { url: string }).url : null
   b.send({ type: 'read', room: 'p-live', seq: 10 })
@@ -57,7 +75,8 @@ afterAll(async () => {
 
 describe('a server restarted on the same DATA_DIR', () => {
   it('accepts the tokens it issued before (HTTP and socket)', async () => {
-    for (const u of [owner, bob, carol]) expect(await http(s.url, 'GET', '/api/me', undefined, u.token)).toMatchObject({ status: 200, body: u.user })
+    for (const u of [owner, bob, carol])
+      expect(await http(s.url, 'GET', '/api/me', undefined, u.token)).toMatchObject({ status: 200, body: u.user })
     const c = await TestClient.open(s.wsUrl)
     expect(await c.request({ type: 'hello', token: bob.token })).toMatchObject({ type: 'welcome', user: bob.user })
     c.close()
@@ -77,7 +96,7 @@ describe('a server restarted on the same DATA_DIR', () => {
     expect(await roomEntry(s, bob.token, 'p-left')).toBeUndefined()
   })
 
-  it('continues each room\'s seq where it stopped', async () => {
+  it("continues each room's seq where it stopped", async () => {
     const o = await joinedClient(s, owner.token, 'p-live', 'p-chat')
     const lastLive = before.live.messages.at(-1).seq
     const lastChat = before.chat.messages.at(-1).seq
@@ -111,9 +130,15 @@ describe('a server restarted on the same DATA_DIR', () => {
     expect(before.upload).toMatch(/^\/uploads\//)
     const res = await fetch(s.url + before.upload)
     expect(res.status).toBe(200)
-    expect(Buffer.from(await res.arrayBuffer()).subarray(0, 6).toString()).toBe('GIF89a')
+    expect(
+      Buffer.from(await res.arrayBuffer())
+        .subarray(0, 6)
+        .toString(),
+    ).toBe('GIF89a')
     const b = await joinedClient(s, bob.token, 'p-chat')
-    expect(await b.request({ type: 'send', room: 'p-chat', cid: cid(), kind: 'image', body: { url: before.upload } })).toMatchObject({ type: 'ack' })
+    expect(await b.request({ type: 'send', room: 'p-chat', cid: cid(), kind: 'image', body: { url: before.upload } })).toMatchObject({
+      type: 'ack',
+    })
     b.close()
   })
 

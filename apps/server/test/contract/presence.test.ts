@@ -36,7 +36,7 @@ describe('presence pushes', () => {
   })
   afterAll(() => a.close())
 
-  it('a user\'s first connection joining says online, with the user object', async () => {
+  it("a user's first connection joining says online, with the user object", async () => {
     const b1 = await joinedClient(s, bob.token, R)
     const p = await a.waitFor(presenceOf(R, bob.user.id, 'online'))
     expect(p).toEqual({ type: 'presence', room: R, user: bob.user, status: 'online' })

@@ -18,8 +18,22 @@ const procs = new Set<ChildProcess>()
 
 // Settings from the developer's shell must not leak into the child.
 const SETTINGS = [
-  'PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'NODE_ID', 'WECHAT_APPID', 'WECHAT_SECRET',
-  'WECHAT_API_BASE', 'ADMIN_TOKEN', 'SENSITIVE_WORDS_FILE', 'LOG_LEVEL', 'NODE_OPTIONS', 'CLIENT_DIR', 'ALLOWED_ORIGINS',
+  'PORT',
+  'HOST',
+  'DATA_DIR',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'JWT_SECRET',
+  'NODE_ID',
+  'WECHAT_APPID',
+  'WECHAT_SECRET',
+  'WECHAT_API_BASE',
+  'ADMIN_TOKEN',
+  'SENSITIVE_WORDS_FILE',
+  'LOG_LEVEL',
+  'NODE_OPTIONS',
+  'CLIENT_DIR',
+  'ALLOWED_ORIGINS',
   'METRICS_TOKEN',
 ]
 

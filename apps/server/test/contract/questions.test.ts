@@ -29,7 +29,18 @@ bothSetups('questions', (get) => {
     const open = await get1(B.url, '')
     expect(open.status).toBe(200)
     expect(open.body).toEqual({
-      questions: [{ room: 'qa-room', seq: q3, cid: expect.any(String), from: v.user, kind: 'question', body: { text: 'third?' }, ts: expect.any(Number), answers: [] }],
+      questions: [
+        {
+          room: 'qa-room',
+          seq: q3,
+          cid: expect.any(String),
+          from: v.user,
+          kind: 'question',
+          body: { text: 'third?' },
+          ts: expect.any(Number),
+          answers: [],
+        },
+      ],
       more: false,
     })
     expect((await get1(A.url, '?state=open')).body).toEqual(open.body)
@@ -59,7 +70,8 @@ bothSetups('questions', (get) => {
     await http(A.url, 'POST', '/api/rooms', { id: 'qa-refuse', title: 'QA' }, t.token)
     const q = (s: string, who = t) => http(A.url, 'GET', `/api/rooms/qa-refuse/questions${s}`, undefined, who.token)
     expectError(await q('', x), 'not_joined')
-    for (const bad of ['?state=closed', '?state=', '?limit=0', '?limit=101', '?after=-1', '?after=x']) expectError(await q(bad), 'bad_request')
+    for (const bad of ['?state=closed', '?state=', '?limit=0', '?limit=101', '?after=-1', '?after=x'])
+      expectError(await q(bad), 'bad_request')
     expect((await q('?limit=100&state=all')).body).toEqual({ questions: [], more: false })
     expectError(await http(A.url, 'GET', '/api/rooms/qa-nowhere/questions', undefined, t.token), 'not_found')
     expectError(await http(A.url, 'GET', '/api/rooms/qa-refuse/questions'), 'unauthorized')

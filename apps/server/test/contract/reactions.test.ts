@@ -10,10 +10,12 @@ const lastStats = (c: TestClient, room: string) => reactionsOf(c, room).at(-1)?.
 
 /** Waits until `c`'s latest `reactions` frame for `room` says `stats`. */
 async function statsReach(c: TestClient, room: string, stats: { likes: number; flowers: number }, ms = 5000): Promise<Frame> {
-  return c.waitFor(() => {
-    const s = lastStats(c, room)
-    return s !== undefined && s.likes === stats.likes && s.flowers === stats.flowers
-  }, ms).then(() => reactionsOf(c, room).at(-1)!)
+  return c
+    .waitFor(() => {
+      const s = lastStats(c, room)
+      return s !== undefined && s.likes === stats.likes && s.flowers === stats.flowers
+    }, ms)
+    .then(() => reactionsOf(c, room).at(-1)!)
 }
 
 bothSetups('reactions', (get) => {
@@ -45,7 +47,8 @@ bothSetups('reactions', (get) => {
     const list = await http(B.url, 'GET', '/api/rooms', undefined, u2.token)
     expect(list.body.find((r: any) => r.id === room)).toMatchObject({ lastSeq: 0, unread: 0 })
     // RoomInfo.stats everywhere: GET /api/rooms/:id on both nodes, a fresh join's `joined.room`.
-    for (const s of [A, B]) expect((await http(s.url, 'GET', `/api/rooms/${room}`, undefined, u2.token)).body.stats).toEqual({ likes: 2, flowers: 6 })
+    for (const s of [A, B])
+      expect((await http(s.url, 'GET', `/api/rooms/${room}`, undefined, u2.token)).body.stats).toEqual({ likes: 2, flowers: 6 })
     const u3 = await login(B.url, 'Late')
     const c3 = await joinedClient(B, u3.token)
     expect((await c3.request({ type: 'join', room })).room.stats).toEqual({ likes: 2, flowers: 6 })
@@ -90,20 +93,37 @@ bothSetups('reactions', (get) => {
     const cm = await joinedClient(B, m.token)
     expect(await cm.request({ type: 'react', id: 'nj', room, kind: 'like' })).toMatchObject({ type: 'error', id: 'nj', code: 'not_joined' })
     await cm.request({ type: 'join', room })
-    expect(await cm.request({ type: 'react', id: 'bad', room, kind: 'flower', count: 100 })).toMatchObject({ type: 'error', id: 'bad', code: 'bad_request' })
-    expect(await cm.request({ type: 'react', id: 'bad2', room, kind: 'heart' })).toMatchObject({ type: 'error', id: 'bad2', code: 'bad_request' })
+    expect(await cm.request({ type: 'react', id: 'bad', room, kind: 'flower', count: 100 })).toMatchObject({
+      type: 'error',
+      id: 'bad',
+      code: 'bad_request',
+    })
+    expect(await cm.request({ type: 'react', id: 'bad2', room, kind: 'heart' })).toMatchObject({
+      type: 'error',
+      id: 'bad2',
+      code: 'bad_request',
+    })
 
     // A tap just before a mute (on the other node) does not let the next one through.
     cm.send({ type: 'react', id: 'ok1', room, kind: 'like' })
     await barrier(cm)
     expect((await http(A.url, 'POST', `/api/rooms/${room}/mutes`, { userId: m.user.id, seconds: 60 }, owner.token)).status).toBe(204)
-    expect(await cm.request({ type: 'react', id: 'mu', room, kind: 'like' })).toMatchObject({ type: 'error', id: 'mu', code: 'muted', room })
+    expect(await cm.request({ type: 'react', id: 'mu', room, kind: 'like' })).toMatchObject({
+      type: 'error',
+      id: 'mu',
+      code: 'muted',
+      room,
+    })
     expect((await http(A.url, 'POST', `/api/rooms/${room}/mutes`, { userId: m.user.id, seconds: 0 }, owner.token)).status).toBe(204)
     cm.send({ type: 'react', id: 'ok2', room, kind: 'like' })
     await barrier(cm)
 
     expect((await http(A.url, 'PATCH', `/api/rooms/${room}`, { mutedAll: true }, owner.token)).status).toBe(200)
-    expect(await cm.request({ type: 'react', id: 'all', room, kind: 'flower', count: 3 })).toMatchObject({ type: 'error', id: 'all', code: 'muted' })
+    expect(await cm.request({ type: 'react', id: 'all', room, kind: 'flower', count: 3 })).toMatchObject({
+      type: 'error',
+      id: 'all',
+      code: 'muted',
+    })
     co.send({ type: 'react', id: 'host', room, kind: 'flower', count: 3 }) // the host still reacts
     await barrier(co)
     expect(co.frames.find((f) => f.id === 'host')).toBeUndefined()
@@ -164,8 +184,12 @@ describe('reactions: the rate limit is a bucket of its own', () => {
       expect(refused.length).toBeGreaterThanOrEqual(4)
       for (const f of refused) expect(f).toMatchObject({ code: 'rate_limited', room })
       // Three sends still fit in the send budget of 3: the 14 taps used none of it.
-      for (let i = 0; i < 3; i++) expect(await c.request({ type: 'send', room, cid: cid(), kind: 'text', body: { text: `m${i}` } })).toMatchObject({ type: 'ack' })
-      expect(await c.request({ type: 'send', room, cid: cid(), kind: 'text', body: { text: 'over' } })).toMatchObject({ type: 'error', code: 'rate_limited' })
+      for (let i = 0; i < 3; i++)
+        expect(await c.request({ type: 'send', room, cid: cid(), kind: 'text', body: { text: `m${i}` } })).toMatchObject({ type: 'ack' })
+      expect(await c.request({ type: 'send', room, cid: cid(), kind: 'text', body: { text: 'over' } })).toMatchObject({
+        type: 'error',
+        code: 'rate_limited',
+      })
       // …and the spent send budget does not stop reactions once their second is over.
       await sleep(1100)
       c.send({ type: 'react', id: 'later', room, kind: 'like' })

@@ -1,7 +1,19 @@
 // §3.2 recall, §3.4 recalled messages, §3.6 recall rules (author within 2 min, owner/admins
 // at any time, others forbidden).
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { barrier, cid, http, joinedClient, login, roomEntry, sendText, startRoomy, type Login, TestClient, type TestServer } from './support'
+import {
+  barrier,
+  cid,
+  http,
+  joinedClient,
+  login,
+  roomEntry,
+  sendText,
+  startRoomy,
+  type Login,
+  TestClient,
+  type TestServer,
+} from './support'
 
 let s: TestServer
 let owner: Login, admin: Login, bob: Login, carol: Login
@@ -41,7 +53,7 @@ describe('the author recalls within 2 minutes', () => {
   let seq: number
   let original: any
 
-  it('every connection in the room gets `recalled` with `by`; the requester\'s own copy carries its id', async () => {
+  it("every connection in the room gets `recalled` with `by`; the requester's own copy carries its id", async () => {
     const ack = await sendText(b, R, 'oops, wrong room')
     seq = ack.seq
     original = (await c.waitFor((f) => f.type === 'message' && f.msg.seq === seq)).msg
@@ -147,7 +159,11 @@ describe('the 2-minute window (the server clock is moved, nothing waits)', () =>
     const m1 = await sendText(b, R, 'old news 1')
     const m2 = await sendText(b, R, 'old news 2')
     vi.setSystemTime(m2.ts + 2 * 60_000 + 5_000)
-    expect(await b.request({ type: 'recall', id: 'late', room: R, seq: m1.seq })).toMatchObject({ type: 'error', id: 'late', code: 'too_late' })
+    expect(await b.request({ type: 'recall', id: 'late', room: R, seq: m1.seq })).toMatchObject({
+      type: 'error',
+      id: 'late',
+      code: 'too_late',
+    })
     expect((await historyMsg(b, R, m1.seq)).body).toEqual({ text: 'old news 1' })
     expect(await o.request({ type: 'recall', room: R, seq: m1.seq })).toMatchObject({ type: 'recalled', seq: m1.seq, by: owner.user.id })
     expect(await a.request({ type: 'recall', room: R, seq: m2.seq })).toMatchObject({ type: 'recalled', seq: m2.seq, by: admin.user.id })

@@ -27,8 +27,15 @@ bothSetups('room settings', (get) => {
     const r = await patch(A, 'set-basic', { title: ' 新标题 ', announcement: '  明天 9 点上课  ' }, t.owner)
     expect(r.status).toBe(200)
     expect(r.body).toEqual({
-      id: 'set-basic', title: '新标题', kind: 'group', owner: t.owner.user.id, admins: [t.admin.user.id], access: 'open', mutedAll: false,
-      announcement: { text: '明天 9 点上课', by: t.owner.user.id, ts: expect.any(Number) }, stats: { likes: 0, flowers: 0 },
+      id: 'set-basic',
+      title: '新标题',
+      kind: 'group',
+      owner: t.owner.user.id,
+      admins: [t.admin.user.id],
+      access: 'open',
+      mutedAll: false,
+      announcement: { text: '明天 9 点上课', by: t.owner.user.id, ts: expect.any(Number) },
+      stats: { likes: 0, flowers: 0 },
     })
     for (const c of [t.o, t.a, t.m]) {
       const f = await c.waitFor((x) => x.type === 'room' && x.info.title === '新标题', 10_000)
@@ -40,19 +47,25 @@ bothSetups('room settings', (get) => {
     expect(cleared.body).toMatchObject({ announcement: null, mutedAll: true, access: 'invite' })
     await t.m.waitFor((x) => x.type === 'room' && x.info.mutedAll === true, 10_000)
     expect(await audit('set-basic')).toEqual(
-      expect.arrayContaining([['settings', t.owner.user.id, null], ['settings', t.admin.user.id, null], ['admin.add', t.owner.user.id, t.admin.user.id]]),
+      expect.arrayContaining([
+        ['settings', t.owner.user.id, null],
+        ['settings', t.admin.user.id, null],
+        ['admin.add', t.owner.user.id, t.admin.user.id],
+      ]),
     )
     t.close()
   })
 
-  it('the `room` push comes in order with the room\'s messages', async () => {
+  it("the `room` push comes in order with the room's messages", async () => {
     const { A } = get()
     const t = await classroom('set-order')
     const before = await sendText(t.o, 'set-order', 'before the change')
     await patch(A, 'set-order', { title: 'Changed' }, t.owner)
     const after = await sendText(t.o, 'set-order', 'after the change')
     await t.m.waitFor((f) => f.type === 'message' && f.msg.seq === after.seq, 10_000)
-    const seen = t.m.frames.filter((f) => (f.type === 'message' && f.room === 'set-order') || (f.type === 'room' && f.info.title === 'Changed'))
+    const seen = t.m.frames.filter(
+      (f) => (f.type === 'message' && f.room === 'set-order') || (f.type === 'room' && f.info.title === 'Changed'),
+    )
     const kinds = seen.map((f) => (f.type === 'room' ? 'room' : f.msg.seq))
     expect(kinds.slice(kinds.indexOf(before.seq))).toEqual([before.seq, 'room', after.seq])
     t.close()
@@ -64,14 +77,28 @@ bothSetups('room settings', (get) => {
     expectError(await patch(B, 'set-refuse', { title: 'mine now' }, t.member), 'forbidden')
     expectError(await patch(A, 'set-nowhere', { title: 'x' }, t.owner), 'not_found')
     for (const body of [
-      { title: '' }, { title: 'x'.repeat(65) }, { announcement: '   ' }, { announcement: 'x'.repeat(1001) }, { announcement: 5 },
-      { mutedAll: 'yes' }, { access: 'secret' }, { title: 'fine', access: 'nope' }, [1],
+      { title: '' },
+      { title: 'x'.repeat(65) },
+      { announcement: '   ' },
+      { announcement: 'x'.repeat(1001) },
+      { announcement: 5 },
+      { mutedAll: 'yes' },
+      { access: 'secret' },
+      { title: 'fine', access: 'nope' },
+      [1],
       // Not a setting: refused, not silently ignored (a typo would otherwise "succeed").
-      { titel: 'typo' }, { title: 'fine', owner: t.member.user.id }, { stats: { likes: 9, flowers: 9 } },
+      { titel: 'typo' },
+      { title: 'fine', owner: t.member.user.id },
+      { stats: { likes: 9, flowers: 9 } },
     ]) {
       expectError(await patch(A, 'set-refuse', body, t.owner), 'bad_request')
     }
-    expect((await http(A.url, 'GET', '/api/rooms/set-refuse', undefined, t.owner.token)).body).toMatchObject({ title: 'Class', access: 'open', mutedAll: false, announcement: null })
+    expect((await http(A.url, 'GET', '/api/rooms/set-refuse', undefined, t.owner.token)).body).toMatchObject({
+      title: 'Class',
+      access: 'open',
+      mutedAll: false,
+      announcement: null,
+    })
     expect((await patch(A, 'set-refuse', { announcement: '字'.repeat(1000), title: '字'.repeat(64) }, t.owner)).status).toBe(200)
     await barrier(t.m)
     t.close()
@@ -91,10 +118,20 @@ bothSetups('room settings', (get) => {
     const { A, B } = get()
     const t = await classroom('set-muteall')
     await patch(A, 'set-muteall', { mutedAll: true }, t.owner)
-    for (const [kind, body] of [['text', { text: 'hi' }], ['like', {}], ['question', { text: '?' }]] as const) {
-      expect(await t.m.request({ type: 'send', room: 'set-muteall', cid: cid(), kind, body })).toMatchObject({ type: 'error', code: 'muted' })
+    for (const [kind, body] of [
+      ['text', { text: 'hi' }],
+      ['like', {}],
+      ['question', { text: '?' }],
+    ] as const) {
+      expect(await t.m.request({ type: 'send', room: 'set-muteall', cid: cid(), kind, body })).toMatchObject({
+        type: 'error',
+        code: 'muted',
+      })
     }
-    expectError(await http(B.url, 'POST', '/api/rooms/set-muteall/messages', { cid: cid(), kind: 'text', body: { text: 'http' } }, t.member.token), 'muted')
+    expectError(
+      await http(B.url, 'POST', '/api/rooms/set-muteall/messages', { cid: cid(), kind: 'text', body: { text: 'http' } }, t.member.token),
+      'muted',
+    )
     expect(await sendText(t.o, 'set-muteall', 'owner talks')).toMatchObject({ type: 'ack' })
     expect(await sendText(t.a, 'set-muteall', 'admin talks')).toMatchObject({ type: 'ack' })
     await patch(B, 'set-muteall', { mutedAll: false }, t.admin)
@@ -144,10 +181,11 @@ bothSetups('room settings', (get) => {
     t.close()
   })
 
-  it('PUT /api/admin/rooms/:id/owner: the operator sets any group room\'s owner; they become a member, the old owner an admin', async () => {
+  it("PUT /api/admin/rooms/:id/owner: the operator sets any group room's owner; they become a member, the old owner an admin", async () => {
     const { A, B } = get()
     const [first, teacher, viewer] = [await login(A.url, 'Early'), await login(A.url, 'Teacher'), await login(A.url, 'Viewer')]
-    const put = (s: Setup['A'], room: string, body: unknown, token = ADMIN_TOKEN) => http(s.url, 'PUT', `/api/admin/rooms/${room}/owner`, body, token)
+    const put = (s: Setup['A'], room: string, body: unknown, token = ADMIN_TOKEN) =>
+      http(s.url, 'PUT', `/api/admin/rooms/${room}/owner`, body, token)
     // A room a student's join made, with no owner.
     const fc = await joinedClient(A, first.token, 'set-course')
     const vc = await joinedClient(B, viewer.token, 'set-course')
@@ -162,7 +200,10 @@ bothSetups('room settings', (get) => {
     await fc.waitFor((x) => x.type === 'room' && x.info.owner === viewer.user.id && x.info.admins.includes(teacher.user.id), 10_000)
     expectError(await put(A, 'set-course', { userId: 'u_nobody_at_all' }), 'not_found')
     expectError(await put(A, 'set-no-such-room', { userId: viewer.user.id }), 'not_found')
-    expectError(await put(A, encodeURIComponent(`dm:${[first.user.id, viewer.user.id].sort().join(':')}`), { userId: viewer.user.id }), 'bad_request')
+    expectError(
+      await put(A, encodeURIComponent(`dm:${[first.user.id, viewer.user.id].sort().join(':')}`), { userId: viewer.user.id }),
+      'bad_request',
+    )
     expectError(await put(A, 'set-course', { userId: 7 }), 'bad_request')
     expectError(await put(A, 'set-course', { userId: viewer.user.id }, teacher.token), 'forbidden')
     expect(await audit('set-course')).toContainEqual(['owner.set', null, teacher.user.id])
@@ -172,9 +213,15 @@ bothSetups('room settings', (get) => {
   it('kicks and mutes are audited; a kicked admin loses the role', async () => {
     const { A } = get()
     const t = await classroom('set-kick')
-    expect((await http(A.url, 'POST', '/api/rooms/set-kick/mutes', { userId: t.member.user.id, seconds: 30 }, t.owner.token)).status).toBe(204)
-    expect((await http(A.url, 'POST', '/api/rooms/set-kick/mutes', { userId: t.member.user.id, seconds: 0 }, t.owner.token)).status).toBe(204)
-    expect((await http(A.url, 'POST', '/api/rooms/set-kick/kicks', { userId: t.admin.user.id, seconds: 0 }, t.owner.token)).status).toBe(204)
+    expect((await http(A.url, 'POST', '/api/rooms/set-kick/mutes', { userId: t.member.user.id, seconds: 30 }, t.owner.token)).status).toBe(
+      204,
+    )
+    expect((await http(A.url, 'POST', '/api/rooms/set-kick/mutes', { userId: t.member.user.id, seconds: 0 }, t.owner.token)).status).toBe(
+      204,
+    )
+    expect((await http(A.url, 'POST', '/api/rooms/set-kick/kicks', { userId: t.admin.user.id, seconds: 0 }, t.owner.token)).status).toBe(
+      204,
+    )
     await t.m.waitFor((x) => x.type === 'room' && x.info.admins.length === 0, 10_000)
     expect(await audit('set-kick')).toEqual(
       expect.arrayContaining([

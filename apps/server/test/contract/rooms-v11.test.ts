@@ -14,13 +14,30 @@ bothSetups('rooms v1.1', (get) => {
     const r = await http(A.url, 'POST', '/api/rooms', { id: 'v11-physics', title: ' 物理 101 ', access: 'invite' }, t.token)
     expect(r.status).toBe(201)
     expect(r.body).toEqual({
-      id: 'v11-physics', title: '物理 101', kind: 'group', owner: t.user.id, admins: [], access: 'invite', mutedAll: false,
-      announcement: null, stats: { likes: 0, flowers: 0 }, lastSeq: 0, unread: 0, lastMessage: null,
+      id: 'v11-physics',
+      title: '物理 101',
+      kind: 'group',
+      owner: t.user.id,
+      admins: [],
+      access: 'invite',
+      mutedAll: false,
+      announcement: null,
+      stats: { likes: 0, flowers: 0 },
+      lastSeq: 0,
+      unread: 0,
+      lastMessage: null,
     })
     // The same room from the other node.
     expect((await http(B.url, 'GET', '/api/rooms/v11-physics', undefined, t.token)).body).toEqual({
-      id: 'v11-physics', title: '物理 101', kind: 'group', owner: t.user.id, admins: [], access: 'invite', mutedAll: false,
-      announcement: null, stats: { likes: 0, flowers: 0 },
+      id: 'v11-physics',
+      title: '物理 101',
+      kind: 'group',
+      owner: t.user.id,
+      admins: [],
+      access: 'invite',
+      mutedAll: false,
+      announcement: null,
+      stats: { likes: 0, flowers: 0 },
     })
   })
 
@@ -88,7 +105,10 @@ bothSetups('rooms v1.1', (get) => {
     const dm = [t.user.id, m.user.id].sort()
     const dmId = `dm:${dm[0]}:${dm[1]}`
     await sendText(mc, 'v11-inv', 'so we share a group room')
-    expect(await mc.request({ type: 'join', room: dmId })).toMatchObject({ type: 'joined', room: { id: dmId, kind: 'dm', owner: null, admins: [] } })
+    expect(await mc.request({ type: 'join', room: dmId })).toMatchObject({
+      type: 'joined',
+      room: { id: dmId, kind: 'dm', owner: null, admins: [] },
+    })
     expect((await http(A.url, 'GET', `/api/rooms/${enc(dmId)}`, undefined, t.token)).body).toMatchObject({ id: dmId, kind: 'dm' })
     expectError(await http(A.url, 'GET', `/api/rooms/${enc(dmId)}`, undefined, x.token), 'forbidden')
     expectError(await http(A.url, 'GET', '/api/rooms/v11-nowhere', undefined, x.token), 'not_found')
@@ -103,13 +123,24 @@ bothSetups('rooms v1.1', (get) => {
     const tc = await TestClient.connect(B.wsUrl, t.token)
     const j = await tc.request({ type: 'join', room: 'v11-joined' })
     expect(Object.keys(j.room).sort()).toEqual(ROOM_INFO_KEYS)
-    expect(j).toMatchObject({ role: 'owner', mutedUntil: null, room: { id: 'v11-joined', title: 'J', kind: 'group', owner: t.user.id, admins: [] } })
+    expect(j).toMatchObject({
+      role: 'owner',
+      mutedUntil: null,
+      room: { id: 'v11-joined', title: 'J', kind: 'group', owner: t.user.id, admins: [] },
+    })
     const mc = await TestClient.connect(A.wsUrl, m.token)
     expect(await mc.request({ type: 'join', room: 'v11-joined' })).toMatchObject({ role: 'member' })
     // A room made by a join: no owner, open.
     expect((await mc.request({ type: 'join', room: 'v11-made-by-join' })).room).toEqual({
-      id: 'v11-made-by-join', title: 'v11-made-by-join', kind: 'group', owner: null, admins: [], access: 'open', mutedAll: false,
-      announcement: null, stats: { likes: 0, flowers: 0 },
+      id: 'v11-made-by-join',
+      title: 'v11-made-by-join',
+      kind: 'group',
+      owner: null,
+      admins: [],
+      access: 'open',
+      mutedAll: false,
+      announcement: null,
+      stats: { likes: 0, flowers: 0 },
     })
     tc.close()
     mc.close()
@@ -125,13 +156,17 @@ bothSetups('rooms v1.1', (get) => {
     expect((await http(A.url, 'POST', '/api/rooms/v11-roles/admins', { userId: ad.user.id }, t.token)).status).toBe(204)
     expect((await http(A.url, 'POST', '/api/rooms/v11-roles/mutes', { userId: m.user.id, seconds: 600 }, ad.token)).status).toBe(204)
     for (const c of [tc, ac, mc]) expect(await c.request({ type: 'leave', room: 'v11-roles' })).toMatchObject({ type: 'left' })
-    expect(await tc.request({ type: 'join', room: 'v11-roles' })).toMatchObject({ role: 'owner', room: { owner: t.user.id, admins: [ad.user.id] } })
+    expect(await tc.request({ type: 'join', room: 'v11-roles' })).toMatchObject({
+      role: 'owner',
+      room: { owner: t.user.id, admins: [ad.user.id] },
+    })
     expect(await ac.request({ type: 'join', room: 'v11-roles' })).toMatchObject({ role: 'admin' })
     const back = await mc.request({ type: 'join', room: 'v11-roles' })
     expect(back.role).toBe('member')
     expect(back.mutedUntil).toBeGreaterThan(Date.now() + 500_000)
     expect(await mc.request({ type: 'send', room: 'v11-roles', cid: cid(), kind: 'text', body: { text: 'still muted?' } })).toMatchObject({
-      type: 'error', code: 'muted',
+      type: 'error',
+      code: 'muted',
     })
     expectError(await http(A.url, 'POST', '/api/rooms/v11-roles/messages', { cid: cid(), kind: 'like', body: {} }, m.token), 'muted')
     // The admin still moderates after coming back: lifting the mute works.
@@ -140,7 +175,7 @@ bothSetups('rooms v1.1', (get) => {
     for (const c of [tc, ac, mc]) c.close()
   })
 
-  it('◆ a mute reaches the muted user\'s joined connections as a `mute` frame, on every node', async () => {
+  it("◆ a mute reaches the muted user's joined connections as a `mute` frame, on every node", async () => {
     const { A, B } = get()
     const [t, m] = [await login(A.url, 'Owner'), await login(A.url, 'Viewer')]
     await http(A.url, 'POST', '/api/rooms', { id: 'v11-mute-push', title: 'M' }, t.token)
@@ -163,15 +198,30 @@ bothSetups('rooms v1.1', (get) => {
     const vc = await joinedClient(B, v.token, 'v11-likes')
     const text = await sendText(vc, 'v11-likes', 'hello teacher')
     await sendText(tc, 'v11-other', 'elsewhere, later')
-    expect((await http(A.url, 'GET', '/api/rooms', undefined, t.token)).body.map((r: any) => r.id).slice(0, 2)).toEqual(['v11-other', 'v11-likes'])
-    for (const [kind, body] of [['like', {}], ['flower', { count: 5 }], ['like', {}], ['flower', {}]] as const) {
+    expect((await http(A.url, 'GET', '/api/rooms', undefined, t.token)).body.map((r: any) => r.id).slice(0, 2)).toEqual([
+      'v11-other',
+      'v11-likes',
+    ])
+    for (const [kind, body] of [
+      ['like', {}],
+      ['flower', { count: 5 }],
+      ['like', {}],
+      ['flower', {}],
+    ] as const) {
       expect(await vc.request({ type: 'send', room: 'v11-likes', cid: cid(), kind, body })).toMatchObject({ type: 'ack' })
     }
     const list = (await http(B.url, 'GET', '/api/rooms', undefined, t.token)).body
-    expect(list[0]).toMatchObject({ id: 'v11-likes', lastSeq: text.seq + 4, unread: 1, lastMessage: { seq: text.seq, body: { text: 'hello teacher' } } })
+    expect(list[0]).toMatchObject({
+      id: 'v11-likes',
+      lastSeq: text.seq + 4,
+      unread: 1,
+      lastMessage: { seq: text.seq, body: { text: 'hello teacher' } },
+    })
     expect((await http(A.url, 'GET', '/api/rooms/v11-likes', undefined, t.token)).body.stats).toEqual({ likes: 2, flowers: 6 })
     // A recalled like comes off the totals.
-    const like = (await http(A.url, 'GET', '/api/rooms/v11-likes/messages?limit=5', undefined, t.token)).body.messages.find((x: any) => x.kind === 'like')
+    const like = (await http(A.url, 'GET', '/api/rooms/v11-likes/messages?limit=5', undefined, t.token)).body.messages.find(
+      (x: any) => x.kind === 'like',
+    )
     expect(await tc.request({ type: 'recall', room: 'v11-likes', seq: like.seq })).toMatchObject({ type: 'recalled' })
     expect((await http(A.url, 'GET', '/api/rooms/v11-likes', undefined, t.token)).body.stats).toEqual({ likes: 1, flowers: 6 })
     expect((await vc.request({ type: 'join', room: 'v11-likes' })).room.stats).toEqual({ likes: 1, flowers: 6 })

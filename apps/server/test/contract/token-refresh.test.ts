@@ -17,7 +17,8 @@ afterAll(async () => {
   await s?.close()
 })
 
-const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { sub: string; iat: number; exp: number }
+const claims = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { sub: string; iat: number; exp: number }
 
 describe('POST /api/token/refresh', () => {
   it('gives the same user a fresh token with the normal lifetime, counted from now', async () => {

@@ -1,7 +1,20 @@
 // §3.3: "A new member's read mark starts at the room's lastSeq. `unread` counts others'
 // messages above the user's read mark." Read through GET /api/rooms.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { barrier, cid, fill, http, joinedClient, login, roomEntry, sendText, startRoomy, type Login, type TestClient, type TestServer } from './support'
+import {
+  barrier,
+  cid,
+  fill,
+  http,
+  joinedClient,
+  login,
+  roomEntry,
+  sendText,
+  startRoomy,
+  type Login,
+  type TestClient,
+  type TestServer,
+} from './support'
 
 let s: TestServer
 let alice: Login, bob: Login
@@ -38,7 +51,9 @@ describe('unread counts', () => {
 
   it("counts others' messages above the mark, over the socket and HTTP", async () => {
     await sendText(a, R, 'four')
-    expect((await http(s.url, 'POST', `/api/rooms/${R}/messages`, { cid: cid(), kind: 'text', body: { text: 'five' } }, alice.token)).status).toBe(200)
+    expect(
+      (await http(s.url, 'POST', `/api/rooms/${R}/messages`, { cid: cid(), kind: 'text', body: { text: 'five' } }, alice.token)).status,
+    ).toBe(200)
     expect(await unread(bob)).toBe(2)
   })
 

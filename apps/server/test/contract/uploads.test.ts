@@ -26,7 +26,11 @@ const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" heig
 async function upload(data: Buffer, filename: string, type = 'application/octet-stream', token: string | null = u.token) {
   const form = new FormData()
   form.append('file', new Blob([data], { type }), filename)
-  const res = await fetch(`${s.url}/api/uploads`, { method: 'POST', body: form, headers: token ? { authorization: `Bearer ${token}` } : {} })
+  const res = await fetch(`${s.url}/api/uploads`, {
+    method: 'POST',
+    body: form,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  })
   const text = await res.text()
   let body: any = text
   try {
@@ -62,7 +66,13 @@ describe('accepted images', () => {
     expect(ack).toMatchObject({ type: 'ack' })
     const m = await c.waitFor((f) => f.type === 'message' && f.msg.seq === ack.seq)
     expect(m.msg).toMatchObject({ kind: 'image', body })
-    const viaHttp = await http(s.url, 'POST', '/api/rooms/up-room/messages', { cid: cid(), kind: 'image', body: { url: r.body.url } }, u.token)
+    const viaHttp = await http(
+      s.url,
+      'POST',
+      '/api/rooms/up-room/messages',
+      { cid: cid(), kind: 'image', body: { url: r.body.url } },
+      u.token,
+    )
     expect(viaHttp.status).toBe(200)
   })
 
@@ -75,7 +85,10 @@ describe('accepted images', () => {
       const res = await fetch(`${other.url}/api/uploads`, { method: 'POST', body: form, headers: { authorization: `Bearer ${v.token}` } })
       expect(res.status).toBe(201)
       const { url } = (await res.json()) as { url: string }
-      expect(await c.request({ type: 'send', room: 'up-room', cid: cid(), kind: 'image', body: { url } })).toMatchObject({ type: 'error', code: 'bad_request' })
+      expect(await c.request({ type: 'send', room: 'up-room', cid: cid(), kind: 'image', body: { url } })).toMatchObject({
+        type: 'error',
+        code: 'bad_request',
+      })
     } finally {
       await other.close()
     }
@@ -102,7 +115,10 @@ describe('refused uploads', () => {
     const form = new FormData()
     form.append('note', 'no file here')
     const res = await fetch(`${s.url}/api/uploads`, { method: 'POST', body: form, headers: { authorization: `Bearer ${u.token}` } })
-    expect({ status: res.status, body: await res.json() }).toEqual({ status: 400, body: { error: 'bad_request', message: expect.any(String) } })
+    expect({ status: res.status, body: await res.json() }).toEqual({
+      status: 400,
+      body: { error: 'bad_request', message: expect.any(String) },
+    })
   })
 
   it('a request that is not multipart is 415 unsupported_media (docs/protocol.md §8.6)', async () => {

@@ -13,7 +13,16 @@ const ADMIN_TOKEN = 'wechat-admin-token-0123456789'
 let fake: Server
 let fakeBase: string
 const calls: URL[] = []
-const openids: Record<string, string> = { 'code-a1': 'openid-A', 'code-a2': 'openid-A', 'code-a3': 'openid-A', 'code-a4': 'openid-A', 'code-b': 'openid-B', 'code-c': 'openid-C', 'code-ban1': 'openid-ban', 'code-ban2': 'openid-ban' }
+const openids: Record<string, string> = {
+  'code-a1': 'openid-A',
+  'code-a2': 'openid-A',
+  'code-a3': 'openid-A',
+  'code-a4': 'openid-A',
+  'code-b': 'openid-B',
+  'code-c': 'openid-C',
+  'code-ban1': 'openid-ban',
+  'code-ban2': 'openid-ban',
+}
 
 let s: TestServer
 beforeAll(async () => {
@@ -23,7 +32,8 @@ beforeAll(async () => {
     res.setHeader('content-type', 'application/json')
     if (url.pathname !== '/sns/jscode2session') return res.end(JSON.stringify({ errcode: 404, errmsg: 'unknown api' }))
     const code = url.searchParams.get('js_code') ?? ''
-    if (url.searchParams.get('appid') !== APPID || url.searchParams.get('secret') !== SECRET) return res.end(JSON.stringify({ errcode: 40125, errmsg: 'invalid appsecret' }))
+    if (url.searchParams.get('appid') !== APPID || url.searchParams.get('secret') !== SECRET)
+      return res.end(JSON.stringify({ errcode: 40125, errmsg: 'invalid appsecret' }))
     const openid = openids[code]
     if (!openid) return res.end(JSON.stringify({ errcode: 40029, errmsg: 'invalid code' }))
     res.end(JSON.stringify({ openid, session_key: 'SESSION-KEY-MUST-NOT-LEAK' }))
@@ -47,7 +57,12 @@ describe('WeChat login', () => {
     expect(JSON.stringify(r.body)).not.toContain('SESSION-KEY')
     const call = calls.find((u) => u.searchParams.get('js_code') === 'code-c')!
     expect(call.pathname).toBe('/sns/jscode2session')
-    expect(Object.fromEntries(call.searchParams)).toMatchObject({ appid: APPID, secret: SECRET, js_code: 'code-c', grant_type: 'authorization_code' })
+    expect(Object.fromEntries(call.searchParams)).toMatchObject({
+      appid: APPID,
+      secret: SECRET,
+      js_code: 'code-c',
+      grant_type: 'authorization_code',
+    })
     // The token works over HTTP and the socket.
     expect(await http(s.url, 'GET', '/api/me', undefined, r.body.token)).toMatchObject({ status: 200, body: r.body.user })
     const c = await TestClient.connect(s.wsUrl, r.body.token)

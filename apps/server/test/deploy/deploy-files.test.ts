@@ -20,7 +20,11 @@ const readme = read('README.md')
 
 /** Dockerfile instructions (continuations joined, comments dropped), by stage. */
 function stages(src: string): { from: string; lines: string[] }[] {
-  const joined = src.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+  const joined = src
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
   const out: { from: string; lines: string[] }[] = []
   for (const l of joined) {
     if (/^FROM\s/i.test(l)) out.push({ from: l, lines: [] })
@@ -46,7 +50,10 @@ describe('Dockerfile', () => {
     expect(build.lines).toContain('COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json ./')
     // Every workspace package's manifest is there before the install (else the lockfile does not match).
     for (const pkg of ['packages/protocol', 'apps/server', 'apps/client', 'apps/admin']) {
-      expect(build.lines.some((l) => l === `COPY ${pkg}/package.json ${pkg}/`), pkg).toBe(true)
+      expect(
+        build.lines.some((l) => l === `COPY ${pkg}/package.json ${pkg}/`),
+        pkg,
+      ).toBe(true)
     }
     expect(runs).toContain('pnpm --filter @chat/admin build')
     expect(runs).toContain('pnpm --filter @chat/client build:h5')
@@ -77,7 +84,9 @@ describe('deploy/compose.yaml', () => {
   })
 
   it('gives each node only settings the server reads, and a configuration it accepts', () => {
-    const read = new Set([...configSource.matchAll(/env,\s*'([A-Z0-9_]+)'|env\.([A-Z0-9_]+)|env\['([A-Z0-9_]+)'\]/g)].map((m) => m[1] ?? m[2] ?? m[3]))
+    const read = new Set(
+      [...configSource.matchAll(/env,\s*'([A-Z0-9_]+)'|env\.([A-Z0-9_]+)|env\['([A-Z0-9_]+)'\]/g)].map((m) => m[1] ?? m[2] ?? m[3]),
+    )
     expect(read.size).toBeGreaterThan(10)
     const ids = new Set<string>()
     for (const [name, s] of nodes) {
@@ -89,7 +98,7 @@ describe('deploy/compose.yaml', () => {
         Object.entries(env).map(([k, v]) => [
           k,
           String(v).replace(/\$\{([A-Z_]+)(:?[-?])([^}]*)\}/g, (_m, name: string, op: string, def: string) =>
-            op.endsWith('-') ? def : { POSTGRES_PASSWORD: 'pw', JWT_SECRET: 'j'.repeat(40) }[name] ?? 'x',
+            op.endsWith('-') ? def : ({ POSTGRES_PASSWORD: 'pw', JWT_SECRET: 'j'.repeat(40) }[name] ?? 'x'),
           ),
         ]),
       )

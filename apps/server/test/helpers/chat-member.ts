@@ -226,7 +226,8 @@ export class ChatMember {
     if (!st) return
     let expect = st.after + 1
     for (const m of f.messages as Frame[]) {
-      if (m.seq !== expect) this.violations.push(`${this.name}@${this.node}: joined ${room} after ${st.after}: got ${m.seq}, expected ${expect}`)
+      if (m.seq !== expect)
+        this.violations.push(`${this.name}@${this.node}: joined ${room} after ${st.after}: got ${m.seq}, expected ${expect}`)
       expect = m.seq + 1
       this.record(st, room, m)
     }

@@ -5,7 +5,10 @@ export type Frame = Record<string, any>
 export async function http(base: string, method: string, path: string, body?: unknown, token?: string) {
   const res = await fetch(base + path, {
     method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   })
   const text = await res.text()
@@ -18,7 +21,10 @@ export async function http(base: string, method: string, path: string, body?: un
   return { status: res.status, body: json, headers: res.headers }
 }
 
-export async function login(base: string, name = 'Alice'): Promise<{ token: string; user: { id: string; name: string; avatar: string | null } }> {
+export async function login(
+  base: string,
+  name = 'Alice',
+): Promise<{ token: string; user: { id: string; name: string; avatar: string | null } }> {
   const r = await http(base, 'POST', '/api/login', { name })
   if (r.status !== 200) throw new Error(`login failed: ${r.status} ${JSON.stringify(r.body)}`)
   return r.body
@@ -91,7 +97,8 @@ export class TestClient {
     for (;;) {
       const found = this.frames.slice(from).find(pred)
       if (found) return found
-      if (this.closeCode !== null) throw new Error(`socket closed (${this.closeCode}) while waiting; frames: ${JSON.stringify(this.frames.slice(-5))}`)
+      if (this.closeCode !== null)
+        throw new Error(`socket closed (${this.closeCode}) while waiting; frames: ${JSON.stringify(this.frames.slice(-5))}`)
       const left = deadline - Date.now()
       if (left <= 0) throw new Error(`timed out; last frames: ${JSON.stringify(this.frames.slice(-5))}`)
       await new Promise<void>((resolve) => {

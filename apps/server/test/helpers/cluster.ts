@@ -168,7 +168,10 @@ export function serverNode(o: NodeOptions): NodeProcess {
         p.once('exit', (code, signal) =>
           reject(new Error(`node ${o.id} exited (${code ?? signal}) before listening:\n${logs.slice(-20).join('\n')}`)),
         )
-        setTimeout(() => reject(new Error(`node ${o.id} did not log "listening on" within 30 s:\n${logs.slice(-20).join('\n')}`)), 30_000).unref()
+        setTimeout(
+          () => reject(new Error(`node ${o.id} did not log "listening on" within 30 s:\n${logs.slice(-20).join('\n')}`)),
+          30_000,
+        ).unref()
       })
       port = await listening
       node.port = port

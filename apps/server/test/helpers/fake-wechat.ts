@@ -25,7 +25,10 @@ export class FakeWechat {
   private waiters: Array<() => void> = []
   private tokenN = 0
 
-  constructor(readonly appId: string, readonly secret: string) {}
+  constructor(
+    readonly appId: string,
+    readonly secret: string,
+  ) {}
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res))
@@ -62,7 +65,8 @@ export class FakeWechat {
     for (;;) {
       const hit = this.calls.find(pred)
       if (hit) return hit
-      if (Date.now() > deadline) throw new Error(`fake WeChat: no such call within ${timeoutMs} ms; got ${JSON.stringify(this.calls.map((c) => c.path))}`)
+      if (Date.now() > deadline)
+        throw new Error(`fake WeChat: no such call within ${timeoutMs} ms; got ${JSON.stringify(this.calls.map((c) => c.path))}`)
       await new Promise<void>((r) => {
         this.waiters.push(r)
         setTimeout(r, 50)
@@ -88,7 +92,8 @@ export class FakeWechat {
     switch (url.pathname) {
       case '/sns/jscode2session': {
         const code = url.searchParams.get('js_code') ?? ''
-        if (url.searchParams.get('appid') !== this.appId || !code.startsWith('code-')) return reply({ errcode: 40029, errmsg: 'invalid code' })
+        if (url.searchParams.get('appid') !== this.appId || !code.startsWith('code-'))
+          return reply({ errcode: 40029, errmsg: 'invalid code' })
         return reply({ openid: `openid-${code.slice(5)}`, session_key: 'k' })
       }
       case '/cgi-bin/stable_token':

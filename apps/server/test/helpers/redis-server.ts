@@ -130,9 +130,24 @@ export async function startRedisCluster(): Promise<RedisClusterProcess> {
   const ports: number[] = []
   const procs: ChildProcess[] = []
   const nodeArgs = (port: number) => [
-    '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
-    '--cluster-config-file', path.join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '2000',
-    '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir,
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    path.join(dir, `nodes-${port}.conf`),
+    '--cluster-node-timeout',
+    '2000',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+    '--dir',
+    dir,
   ]
   const stop = async () => {
     await Promise.all(procs.map(kill))

@@ -130,7 +130,9 @@ describe.each(['sqlite', 'postgres'] as const)('admin queries on %s', (dialect) 
     // `%` and `_` are plain characters in q.
     expect((await admin(`/api/admin/users?q=${encodeURIComponent(`zed${tag}%`)}`)).body.users).toEqual([])
     expect((await admin(`/api/admin/users?q=${encodeURIComponent(`_ed${tag}`)}`)).body.users).toEqual([])
-    expect((await admin(`/api/admin/users?q=${encodeURIComponent(`${tag}apple pie`)}&limit=1`)).body.users.map((u: any) => u.id)).toEqual([b.user.id])
+    expect((await admin(`/api/admin/users?q=${encodeURIComponent(`${tag}apple pie`)}&limit=1`)).body.users.map((u: any) => u.id)).toEqual([
+      b.user.id,
+    ])
   })
 
   it('lists audit entries newest first with "operator" for ADMIN_TOKEN calls and user ids otherwise, paged by `before`', async () => {

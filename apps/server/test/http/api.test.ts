@@ -59,7 +59,10 @@ describe('login and me', () => {
   })
 
   it('answers 503 wechat_disabled when WeChat is not configured', async () => {
-    expect(await http(s.url, 'POST', '/api/login/wechat', { code: 'abc' })).toMatchObject({ status: 503, body: { error: 'wechat_disabled' } })
+    expect(await http(s.url, 'POST', '/api/login/wechat', { code: 'abc' })).toMatchObject({
+      status: 503,
+      body: { error: 'wechat_disabled' },
+    })
   })
 
   it('has health and readiness', async () => {
@@ -80,7 +83,13 @@ describe('rooms over HTTP', () => {
     await b.request({ type: 'join', room: 'course-101' })
     await b.request({ type: 'join', room: 'quiet-room' })
     for (let i = 0; i < 3; i++) {
-      const r = await http(s.url, 'POST', '/api/rooms/course-101/messages', { cid: cid(), kind: 'text', body: { text: `m${i}` } }, alice.token)
+      const r = await http(
+        s.url,
+        'POST',
+        '/api/rooms/course-101/messages',
+        { cid: cid(), kind: 'text', body: { text: `m${i}` } },
+        alice.token,
+      )
       expect(r.status).toBe(200)
     }
     const rooms = await http(s.url, 'GET', '/api/rooms', undefined, bob.token)
@@ -109,8 +118,14 @@ describe('rooms over HTTP', () => {
     expect(await q('?limit=0')).toMatchObject({ status: 400, body: { error: 'bad_request' } })
     expect(await q('?limit=101')).toMatchObject({ status: 400, body: { error: 'bad_request' } })
     const other = await login(s.url, 'Stranger')
-    expect(await http(s.url, 'GET', '/api/rooms/pages/messages', undefined, other.token)).toMatchObject({ status: 403, body: { error: 'not_joined' } })
-    expect(await http(s.url, 'POST', '/api/rooms/pages/messages', { cid: cid(), kind: 'like', body: {} }, other.token)).toMatchObject({ status: 403, body: { error: 'not_joined' } })
+    expect(await http(s.url, 'GET', '/api/rooms/pages/messages', undefined, other.token)).toMatchObject({
+      status: 403,
+      body: { error: 'not_joined' },
+    })
+    expect(await http(s.url, 'POST', '/api/rooms/pages/messages', { cid: cid(), kind: 'like', body: {} }, other.token)).toMatchObject({
+      status: 403,
+      body: { error: 'not_joined' },
+    })
     c.close()
   })
 

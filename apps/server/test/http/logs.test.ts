@@ -7,7 +7,7 @@ import { buildApp } from '../../src/app'
 import { loadConfig } from '../../src/config'
 import { cid, http, login, TestClient } from '../helpers/client'
 
-let lines: string[] = []
+const lines: string[] = []
 let app: Awaited<ReturnType<typeof buildApp>>
 let url = ''
 let dir = ''

@@ -33,7 +33,12 @@ describe('CORS (ALLOWED_ORIGINS)', () => {
     })
 
   it('answers a preflight from a listed origin with 204, that origin, and Authorization and Content-Type by name', async () => {
-    for (const [path, method] of [['/api/rooms', 'POST'], ['/api/rooms/x', 'PATCH'], ['/api/admin/bans/u_1', 'DELETE'], ['/api/uploads', 'POST']]) {
+    for (const [path, method] of [
+      ['/api/rooms', 'POST'],
+      ['/api/rooms/x', 'PATCH'],
+      ['/api/admin/bans/u_1', 'DELETE'],
+      ['/api/uploads', 'POST'],
+    ]) {
       const r = await preflight(s.url, H5, path, method)
       expect(r.status).toBe(204)
       expect(r.headers.get('access-control-allow-origin')).toBe(H5)
@@ -43,7 +48,9 @@ describe('CORS (ALLOWED_ORIGINS)', () => {
       expect(r.headers.get('access-control-allow-methods')).toContain(method)
       expect(r.headers.get('vary')).toMatch(/origin/i)
     }
-    expect((await preflight(s.url, 'https://second.example.org')).headers.get('access-control-allow-origin')).toBe('https://second.example.org')
+    expect((await preflight(s.url, 'https://second.example.org')).headers.get('access-control-allow-origin')).toBe(
+      'https://second.example.org',
+    )
   })
 
   it('gives a listed origin its own origin on real requests, and other origins no such header', async () => {
@@ -115,7 +122,9 @@ describe('probe logging', () => {
         done()
       },
     })
-    const app = await buildApp(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: level, METRICS_TOKEN: 'tok-123' }), { logStream: stream })
+    const app = await buildApp(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: level, METRICS_TOKEN: 'tok-123' }), {
+      logStream: stream,
+    })
     try {
       await app.listen({ port: 0, host: '127.0.0.1' })
       const addr = app.server.address()
@@ -124,7 +133,12 @@ describe('probe logging', () => {
       await app.close()
       rmSync(dir, { recursive: true, force: true })
     }
-    return lines.flatMap((l) => l.split('\n').filter(Boolean).map((x) => JSON.parse(x) as Record<string, any>))
+    return lines.flatMap((l) =>
+      l
+        .split('\n')
+        .filter(Boolean)
+        .map((x) => JSON.parse(x) as Record<string, any>),
+    )
   }
 
   const probes = async (url: string) => {
@@ -147,7 +161,12 @@ describe('probe logging', () => {
       expect(mine.length).toBeGreaterThan(0)
       expect(mine.every((l) => l.level === 20)).toBe(true)
     }
-    expect(debug.filter((l) => mentions(l, '/metrics')).map((l) => l.statusCode).sort()).toEqual([200, 401])
+    expect(
+      debug
+        .filter((l) => mentions(l, '/metrics'))
+        .map((l) => l.statusCode)
+        .sort(),
+    ).toEqual([200, 401])
   })
 })
 
@@ -165,7 +184,9 @@ describe('serving uploads (embedded: DATA_DIR)', () => {
     const form = new FormData()
     const img = png(30, 20, 7)
     form.append('file', new Blob([img], { type: 'image/png' }), 'x.png')
-    const up = await (await fetch(`${s.url}/api/uploads`, { method: 'POST', body: form, headers: { authorization: `Bearer ${u.token}` } })).json()
+    const up = await (
+      await fetch(`${s.url}/api/uploads`, { method: 'POST', body: form, headers: { authorization: `Bearer ${u.token}` } })
+    ).json()
     const hash = /^\/uploads\/([0-9a-f]{40})\.png$/.exec(up.url)![1]
     const got = await fetch(s.url + up.url)
     expect(got.status).toBe(200)
@@ -188,7 +209,13 @@ describe('serving uploads (embedded: DATA_DIR)', () => {
   })
 
   it('404s names that are not uploads, and never leaves DATA_DIR', async () => {
-    for (const p of ['/uploads/' + 'b'.repeat(40) + '.png', '/uploads/chat.db', '/uploads/..%2Fchat.db', '/uploads/%2e%2e/chat.db', '/uploads/x.svg']) {
+    for (const p of [
+      '/uploads/' + 'b'.repeat(40) + '.png',
+      '/uploads/chat.db',
+      '/uploads/..%2Fchat.db',
+      '/uploads/%2e%2e/chat.db',
+      '/uploads/x.svg',
+    ]) {
       const r = await fetch(s.url + p)
       expect(r.status, p).toBe(404)
     }

@@ -58,7 +58,11 @@ describe('POST /api/uploads', () => {
 
   it('needs a token and a multipart body', async () => {
     expect(await upload(png(2, 2), 'a.png', 'image/png', null)).toMatchObject({ status: 401, body: { error: 'unauthorized' } })
-    const res = await fetch(`${s.url}/api/uploads`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' })
+    const res = await fetch(`${s.url}/api/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    })
     expect(res.status).toBe(415)
   })
 
@@ -68,7 +72,13 @@ describe('POST /api/uploads', () => {
     await c.request({ type: 'join', room: 'pics' })
     const ok = await c.request({ type: 'send', room: 'pics', cid: cid(), kind: 'image', body: { url: up.body.url, width: 8, height: 8 } })
     expect(ok.type).toBe('ack')
-    const missing = await c.request({ type: 'send', room: 'pics', cid: cid(), kind: 'image', body: { url: '/uploads/' + 'a'.repeat(40) + '.png' } })
+    const missing = await c.request({
+      type: 'send',
+      room: 'pics',
+      cid: cid(),
+      kind: 'image',
+      body: { url: '/uploads/' + 'a'.repeat(40) + '.png' },
+    })
     expect(missing).toMatchObject({ type: 'error', code: 'bad_request' })
     const foreign = await c.request({ type: 'send', room: 'pics', cid: cid(), kind: 'image', body: { url: 'https://evil.example/x.png' } })
     expect(foreign).toMatchObject({ type: 'error', code: 'bad_request' })

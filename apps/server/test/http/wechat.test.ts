@@ -64,7 +64,12 @@ describe('POST /api/login/wechat', () => {
     expect(JSON.stringify(first.body)).not.toContain('SECRET_SESSION_KEY')
     const call = calls.at(-1)!
     expect(call.pathname).toBe('/sns/jscode2session')
-    expect(Object.fromEntries(call.searchParams)).toEqual({ appid: 'wxapp123', secret: 'appsecret', js_code: 'good', grant_type: 'authorization_code' })
+    expect(Object.fromEntries(call.searchParams)).toEqual({
+      appid: 'wxapp123',
+      secret: 'appsecret',
+      js_code: 'good',
+      grant_type: 'authorization_code',
+    })
     const second = await http(s.url, 'POST', '/api/login/wechat', { code: 'good2' })
     expect(second.body.user.id).toBe(first.body.user.id)
     const bob = await http(s.url, 'POST', '/api/login/wechat', { code: 'other' })
@@ -88,13 +93,19 @@ describe('POST /api/login/wechat', () => {
 })
 
 describe('msgSecCheck (fail-closed)', () => {
-  it('checks WeChat users\' texts with their openid and one cached stable token', async () => {
+  it("checks WeChat users' texts with their openid and one cached stable token", async () => {
     const r = await http(s.url, 'POST', '/api/login/wechat', { code: 'other' })
     const c = await TestClient.connect(s.wsUrl, r.body.token)
     await c.request({ type: 'join', room: 'safe' })
     expect(await c.request({ type: 'send', room: 'safe', cid: cid(), kind: 'text', body: { text: '你好' } })).toMatchObject({ type: 'ack' })
-    expect(await c.request({ type: 'send', room: 'safe', cid: cid(), kind: 'text', body: { text: '违规内容' } })).toMatchObject({ type: 'error', code: 'forbidden' })
-    expect(await c.request({ type: 'send', room: 'safe', cid: cid(), kind: 'question', body: { text: '宕机了' } })).toMatchObject({ type: 'error', code: 'unavailable' })
+    expect(await c.request({ type: 'send', room: 'safe', cid: cid(), kind: 'text', body: { text: '违规内容' } })).toMatchObject({
+      type: 'error',
+      code: 'forbidden',
+    })
+    expect(await c.request({ type: 'send', room: 'safe', cid: cid(), kind: 'question', body: { text: '宕机了' } })).toMatchObject({
+      type: 'error',
+      code: 'unavailable',
+    })
     expect(secChecks.at(0)).toMatchObject({ content: '你好', openid: 'o_bob', version: 2, token: 'ACCESS' })
     expect(tokenCalls).toBe(1)
     const h = await c.request({ type: 'history', room: 'safe', after: 0 })

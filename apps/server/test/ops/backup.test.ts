@@ -100,7 +100,13 @@ describe('pnpm backup: online SQLite backup while the server runs, restored into
 
     const clients = await Promise.all(users.map((u) => TestClient.connect(live.wsUrl, u.token)))
     for (const c of clients) for (const room of ROOMS) expect((await c.request({ type: 'join', room })).type).toBe('joined')
-    const img = await clients[0].request({ type: 'send', room: ROOMS[0], cid: cid(), kind: 'image', body: { url: imageUrl, width: 3, height: 2 } })
+    const img = await clients[0].request({
+      type: 'send',
+      room: ROOMS[0],
+      cid: cid(),
+      kind: 'image',
+      body: { url: imageUrl, width: 3, height: 2 },
+    })
     expect(img.type).toBe('ack')
     acked.push({ room: ROOMS[0], seq: img.seq, cid: '', text: '', at: Date.now() })
 

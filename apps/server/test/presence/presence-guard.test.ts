@@ -76,13 +76,25 @@ describe('PresenceGuard', () => {
     }
     // The replay reports "new" as online (Redis never knew it); "gone" left before it could.
     const changes: Array<{ room: string; user: { id: string }; status: string }> = []
-    await eventually(async () => {
-      changes.push(...(await g.repair()))
-      return g.pending === 0
-    }, 10_000, 'the replay')
+    await eventually(
+      async () => {
+        changes.push(...(await g.repair()))
+        return g.pending === 0
+      },
+      10_000,
+      'the replay',
+    )
     expect(changes.map((x) => `${x.user.id}:${x.status}`)).toEqual(['new:online'])
     // "stay" comes back through RedisPresence's own re-registration (Redis restarted empty).
-    await eventually(async () => (await other.online(r)).map((u) => u.id).sort().join() === 'new,stay', 15_000, 'presence rebuilt')
+    await eventually(
+      async () =>
+        (await other.online(r))
+          .map((u) => u.id)
+          .sort()
+          .join() === 'new,stay',
+      15_000,
+      'presence rebuilt',
+    )
   }, 40_000)
 })
 
@@ -90,7 +102,11 @@ describe('FallbackRateLimiter', () => {
   it('limits across nodes through Redis, and per node (at once, never failing) while Redis is down', async () => {
     const errors: unknown[] = []
     const make = (nodeId: string): RateLimiter => {
-      const l = new FallbackRateLimiter(new RedisRateLimiter({ redis: client(nodeId) }), { onError: (e) => errors.push(e), timeoutMs: 300, retryMs: 200 })
+      const l = new FallbackRateLimiter(new RedisRateLimiter({ redis: client(nodeId) }), {
+        onError: (e) => errors.push(e),
+        timeoutMs: 300,
+        retryMs: 200,
+      })
       closers.push(l)
       return l
     }
@@ -112,10 +128,14 @@ describe('FallbackRateLimiter', () => {
     } finally {
       await redis.restart()
     }
-    await eventually(async () => {
-      const n = errors.length
-      await a.hit(`send:${Math.random()}`, 3, 60_000)
-      return errors.length === n
-    }, 10_000, 'Redis used again')
+    await eventually(
+      async () => {
+        const n = errors.length
+        await a.hit(`send:${Math.random()}`, 3, 60_000)
+        return errors.length === n
+      },
+      10_000,
+      'Redis used again',
+    )
   }, 30_000)
 })

@@ -11,7 +11,15 @@ import { RoomFeed, type FeedDeps } from '../../src/realtime/room-feed'
 const ROOM = 'feed-room'
 
 function msg(seq: number, text = `m${seq}`): Message {
-  return { room: ROOM, seq, cid: `cid-${seq}-xxxx`, from: { id: 'u1', name: 'U', avatar: null }, kind: 'text', body: { text }, ts: 1_700_000_000_000 + seq }
+  return {
+    room: ROOM,
+    seq,
+    cid: `cid-${seq}-xxxx`,
+    from: { id: 'u1', name: 'U', avatar: null },
+    kind: 'text',
+    body: { text },
+    ts: 1_700_000_000_000 + seq,
+  }
 }
 
 let wss: WebSocketServer

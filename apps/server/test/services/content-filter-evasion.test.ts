@@ -34,11 +34,13 @@ const FILLER = fc.constantFrom('\u200B', '\u200C', '\u200D', '\u2060', '\u00AD',
 const variant = (ch: string) =>
   fc.constantFrom(ch, ch.toUpperCase(), /[!-~]/.test(ch) ? String.fromCodePoint(ch.codePointAt(0)! + 0xfee0) : ch)
 
-const disguised = fc.constantFrom(...WORDS).chain((word) =>
-  fc
-    .tuple(...[...word].map((ch) => fc.tuple(variant(ch), fc.array(FILLER, { maxLength: 3 }))))
-    .map((parts) => ({ word, text: parts.map(([c, fill], i) => c + (i < parts.length - 1 ? fill.join('') : '')).join('') })),
-)
+const disguised = fc
+  .constantFrom(...WORDS)
+  .chain((word) =>
+    fc
+      .tuple(...[...word].map((ch) => fc.tuple(variant(ch), fc.array(FILLER, { maxLength: 3 }))))
+      .map((parts) => ({ word, text: parts.map(([c, fill], i) => c + (i < parts.length - 1 ? fill.join('') : '')).join('') })),
+  )
 
 describe('word filter properties (fast-check)', () => {
   it('no disguise of a listed word survives in the stored text', () => {
@@ -55,11 +57,14 @@ describe('word filter properties (fast-check)', () => {
   it('text without a listed word (after folding) comes back unchanged', () => {
     const alphabet = fc.constantFrom('a', 'b', 'd', 'w', 'o', 'r', 's', 'p', 'm', '坏', '词', 'x', ' ', '\u200B', 'Ａ', '好', '😈')
     fc.assert(
-      fc.property(fc.array(alphabet, { maxLength: 20 }).map((a) => a.join('')), (text) => {
-        fc.pre(!WORDS.some((w) => foldText(text).includes(foldText(w))))
-        expect(f.clean(text)).toBe(text)
-        expect(f.matches(text)).toBe(false)
-      }),
+      fc.property(
+        fc.array(alphabet, { maxLength: 20 }).map((a) => a.join('')),
+        (text) => {
+          fc.pre(!WORDS.some((w) => foldText(text).includes(foldText(w))))
+          expect(f.clean(text)).toBe(text)
+          expect(f.matches(text)).toBe(false)
+        },
+      ),
       { numRuns: 500 },
     )
   })

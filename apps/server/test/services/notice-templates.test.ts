@@ -6,7 +6,14 @@ import { loadConfig } from '../../src/config'
 import { buildNotice, noticePage, thing, wechatTime } from '../../src/services/notice-templates'
 
 const msg = (over: Partial<Message>): Message => ({
-  room: 'r', seq: 1, cid: 'cid-00000001', from: { id: 'u_a', name: 'Alice', avatar: null }, kind: 'text', body: { text: 'hi' }, ts: 0, ...over,
+  room: 'r',
+  seq: 1,
+  cid: 'cid-00000001',
+  from: { id: 'u_a', name: 'Alice', avatar: null },
+  kind: 'text',
+  body: { text: 'hi' },
+  ts: 0,
+  ...over,
 })
 
 describe('template values', () => {
@@ -29,7 +36,13 @@ describe('template values', () => {
   })
 
   it('an image or a like in a dm is named, not left blank', () => {
-    const n = buildNotice({ kind: 'dm', templateId: 't', openid: 'o', roomTitle: 'x', message: msg({ kind: 'image', body: { url: '/uploads/a.png' } }) })
+    const n = buildNotice({
+      kind: 'dm',
+      templateId: 't',
+      openid: 'o',
+      roomTitle: 'x',
+      message: msg({ kind: 'image', body: { url: '/uploads/a.png' } }),
+    })
     expect(n.data.thing2).toEqual({ value: '[图片]' })
     const like = buildNotice({ kind: 'dm', templateId: 't', openid: 'o', roomTitle: 'x', message: msg({ kind: 'like', body: {} }) })
     expect(like.data.thing2).toEqual({ value: '[点赞]' })

@@ -68,7 +68,9 @@ describe.each(['sqlite', 'postgres'] as const)('blob store on %s', (dialect) => 
     const name = `${randomBytes(20).toString('hex')}.png`
     expect(await store.blobs.stat(name)).toBeNull()
     // Streamed in odd-sized pieces, as a file read from disk arrives.
-    expect(await store.blobs.put(name, 'image/png', Readable.from([data.subarray(0, 1000), data.subarray(1000)]), 1_700_000_000_000)).toBe(true)
+    expect(await store.blobs.put(name, 'image/png', Readable.from([data.subarray(0, 1000), data.subarray(1000)]), 1_700_000_000_000)).toBe(
+      true,
+    )
     const meta = await other.blobs.stat(name)
     expect(meta).toMatchObject({ name, mime: 'image/png', size: data.length, chunks: 3, createdAt: 1_700_000_000_000 })
     const chunks = await collect(other.blobs.read(meta!))
@@ -94,7 +96,10 @@ describe.each(['sqlite', 'postgres'] as const)('blob store on %s', (dialect) => 
   it('imports the files of a DATA_DIR/uploads once: a second run skips them all', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'chat-blobs-import-'))
     dirs.push(dir)
-    const files = [0, 1, 2].map((i) => ({ name: `${randomBytes(20).toString('hex')}.${['png', 'gif', 'webp'][i]}`, data: randomBytes(1000 + i * BLOB_CHUNK_BYTES) }))
+    const files = [0, 1, 2].map((i) => ({
+      name: `${randomBytes(20).toString('hex')}.${['png', 'gif', 'webp'][i]}`,
+      data: randomBytes(1000 + i * BLOB_CHUNK_BYTES),
+    }))
     for (const f of files) writeFileSync(path.join(dir, f.name), f.data)
     // Neither a temp file of an interrupted write nor a stray file is an upload.
     writeFileSync(path.join(dir, `${files[0].name}.123.456.tmp`), 'half')

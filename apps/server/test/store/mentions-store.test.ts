@@ -22,7 +22,10 @@ afterAll(async () => {
 /** The store's own Kysely handle, to read the index directly. */
 const rowsOf = async (s: Store, room: string) => {
   const k = (s as unknown as { db: Kysely<any> }).db
-  const r = await sql<{ user_id: string; seq: number }>`select user_id, seq from mentions where room_id = ${room} order by seq, user_id`.execute(k)
+  const r = await sql<{
+    user_id: string
+    seq: number
+  }>`select user_id, seq from mentions where room_id = ${room} order by seq, user_id`.execute(k)
   return r.rows.map((x) => `${x.user_id}@${Number(x.seq)}`)
 }
 

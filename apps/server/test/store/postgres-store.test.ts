@@ -77,9 +77,9 @@ describe('Postgres store', () => {
       await expect(s.ping()).rejects.toBeInstanceOf(StoreUnavailableError)
       await expect(s.migrate()).rejects.toBeInstanceOf(StoreUnavailableError)
       await expect(s.getUser('u_x')).rejects.toBeInstanceOf(StoreUnavailableError)
-      await expect(s.appendMessage({ room: 'r', senderId: 'u', cid: 'cid_00000001', kind: 'like', body: {}, ts: 1 })).rejects.toBeInstanceOf(
-        StoreUnavailableError,
-      )
+      await expect(
+        s.appendMessage({ room: 'r', senderId: 'u', cid: 'cid_00000001', kind: 'like', body: {}, ts: 1 }),
+      ).rejects.toBeInstanceOf(StoreUnavailableError)
     } finally {
       await s.close()
     }

@@ -44,7 +44,13 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
     async function room(ownerId: string | null = null, ts = 1_700_000_000_000) {
       return store.ensureRoom({ id: id('r'), title: 'Room', kind: 'group', ownerId, ts })
     }
-    function send(s: Store, roomId: string, senderId: string, text: string, o: { cid?: string; ts?: number; kind?: MessageKind; body?: MessageBody } = {}) {
+    function send(
+      s: Store,
+      roomId: string,
+      senderId: string,
+      text: string,
+      o: { cid?: string; ts?: number; kind?: MessageKind; body?: MessageBody } = {},
+    ) {
       return s.appendMessage({
         room: roomId,
         senderId,
@@ -119,9 +125,20 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         const rid = id('r')
         const made = await store.ensureRoom({ id: rid, title: 'First', kind: 'group', ownerId: o.id, ts: 10 })
         expect(made).toEqual({
-          id: rid, title: 'First', kind: 'group', ownerId: o.id, lastSeq: 0, createdAt: 10,
-          access: 'open', mutedAll: false, announcement: null, inviteCode: null, likes: 0, flowers: 0,
-          reactionLikes: 0, reactionFlowers: 0,
+          id: rid,
+          title: 'First',
+          kind: 'group',
+          ownerId: o.id,
+          lastSeq: 0,
+          createdAt: 10,
+          access: 'open',
+          mutedAll: false,
+          announcement: null,
+          inviteCode: null,
+          likes: 0,
+          flowers: 0,
+          reactionLikes: 0,
+          reactionFlowers: 0,
         })
         const again = await store.ensureRoom({ id: rid, title: 'Second', kind: 'group', ownerId: null, ts: 20 })
         expect(again).toEqual(made)
@@ -141,7 +158,10 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
       it('createRoom returns null when the id is taken and leaves the room as it was', async () => {
         const o = await user()
         const rid = id('r')
-        expect(await store.createRoom({ id: rid, title: 'Mine', kind: 'group', ownerId: o.id, ts: 5 })).toMatchObject({ id: rid, ownerId: o.id })
+        expect(await store.createRoom({ id: rid, title: 'Mine', kind: 'group', ownerId: o.id, ts: 5 })).toMatchObject({
+          id: rid,
+          ownerId: o.id,
+        })
         expect(await store.createRoom({ id: rid, title: 'Theirs', kind: 'group', ownerId: null, ts: 6 })).toBeNull()
         expect(await store.getRoom(rid)).toMatchObject({ title: 'Mine', ownerId: o.id, createdAt: 5 })
       })
@@ -159,7 +179,12 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         await send(store, r1.id, a.id, 'two')
         const ids = [r1.id, r2.id, ...Array.from({ length: 600 }, () => id('r'))]
         const seqs = await store.lastSeqs(ids)
-        expect([...seqs.entries()].sort()).toEqual([[r1.id, 2], [r2.id, 0]].sort())
+        expect([...seqs.entries()].sort()).toEqual(
+          [
+            [r1.id, 2],
+            [r2.id, 0],
+          ].sort(),
+        )
         expect((await store.lastSeqs([])).size).toBe(0)
       })
     })
@@ -246,7 +271,15 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         const first = await send(store, r.id, a.id, '你好', { cid: c, ts: 1_764_000_000_000 })
         expect(first).toEqual({
           duplicate: false,
-          message: { room: r.id, seq: 1, cid: c, from: { id: a.id, name: 'Alice', avatar: a.avatar }, kind: 'text', body: { text: '你好' }, ts: 1_764_000_000_000 },
+          message: {
+            room: r.id,
+            seq: 1,
+            cid: c,
+            from: { id: a.id, name: 'Alice', avatar: a.avatar },
+            kind: 'text',
+            body: { text: '你好' },
+            ts: 1_764_000_000_000,
+          },
         })
         expect('recalled' in first.message).toBe(false)
         expect((await send(store, r.id, a.id, 'b')).message.seq).toBe(2)
@@ -287,7 +320,10 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         const fromB = await send(store, r.id, b.id, 'b says', { cid: c })
         expect(fromB).toMatchObject({ duplicate: false, message: { seq: 3, from: { id: b.id } } })
         const r2 = await room()
-        expect(await send(store, r2.id, a.id, 'elsewhere', { cid: c })).toMatchObject({ duplicate: false, message: { room: r2.id, seq: 1 } })
+        expect(await send(store, r2.id, a.id, 'elsewhere', { cid: c })).toMatchObject({
+          duplicate: false,
+          message: { room: r2.id, seq: 1 },
+        })
       })
 
       it('concurrent retries of one cid store it once, with no gap after it', async () => {
@@ -337,7 +373,16 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         ])
         const value = (i: number) => (burst[i] as PromiseFulfilledResult<Awaited<ReturnType<typeof send>>>).value
         const reason = (i: number) => String((burst[i] as PromiseRejectedResult).reason)
-        expect(burst.map((x) => x.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled'])
+        expect(burst.map((x) => x.status)).toEqual([
+          'fulfilled',
+          'fulfilled',
+          'fulfilled',
+          'rejected',
+          'rejected',
+          'fulfilled',
+          'fulfilled',
+          'fulfilled',
+        ])
         expect(value(2)).toEqual({ duplicate: true, message: stored.message })
         expect(reason(3)).toContain(missing)
         expect(reason(4)).toMatch(/user/)
@@ -486,7 +531,15 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
           lastMessage: (await store.getMessage(late.id, 2))!,
           mentioned: false,
         })
-        expect(list[3]).toEqual({ id: quietNew.id, title: 'Room', kind: 'group', lastSeq: 0, unread: 0, lastMessage: null, mentioned: false })
+        expect(list[3]).toEqual({
+          id: quietNew.id,
+          title: 'Room',
+          kind: 'group',
+          lastSeq: 0,
+          unread: 0,
+          lastMessage: null,
+          mentioned: false,
+        })
         expect(await store.listRooms(id('u'))).toEqual([])
       })
 
@@ -520,16 +573,33 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         const o = await user()
         const r = await room(o.id)
         expect(r).toMatchObject({ access: 'open', mutedAll: false, announcement: null, inviteCode: null, likes: 0, flowers: 0 })
-        const after = await store.updateRoom(r.id, { title: 'New', access: 'invite', mutedAll: true, announcement: { text: 'hi', by: o.id, ts: 42 } })
+        const after = await store.updateRoom(r.id, {
+          title: 'New',
+          access: 'invite',
+          mutedAll: true,
+          announcement: { text: 'hi', by: o.id, ts: 42 },
+        })
         expect(after).toMatchObject({ title: 'New', access: 'invite', mutedAll: true, announcement: { text: 'hi', by: o.id, ts: 42 } })
         expect(await store.getRoom(r.id)).toEqual(after)
-        expect(await store.updateRoom(r.id, { announcement: null, mutedAll: false })).toMatchObject({ title: 'New', announcement: null, mutedAll: false })
+        expect(await store.updateRoom(r.id, { announcement: null, mutedAll: false })).toMatchObject({
+          title: 'New',
+          announcement: null,
+          mutedAll: false,
+        })
         expect(await store.updateRoom(id('r'), { title: 'x' })).toBeNull()
         expect(await store.ensureInviteCode(r.id, 'code-one-1')).toBe('code-one-1')
         expect(await store.ensureInviteCode(r.id, 'code-two-2')).toBe('code-one-1')
         await store.updateRoom(r.id, { inviteCode: 'code-three' })
         expect((await store.getRoom(r.id))?.inviteCode).toBe('code-three')
-        const created = await store.createRoom({ id: id('r'), title: 'Inv', kind: 'group', ownerId: o.id, ts: 1, access: 'invite', inviteCode: 'abcdefgh12' })
+        const created = await store.createRoom({
+          id: id('r'),
+          title: 'Inv',
+          kind: 'group',
+          ownerId: o.id,
+          ts: 1,
+          access: 'invite',
+          inviteCode: 'abcdefgh12',
+        })
         expect(created).toMatchObject({ access: 'invite', inviteCode: 'abcdefgh12' })
       })
 
@@ -621,10 +691,15 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
           ),
         )
         expect(await store.getRoom(r.id)).toMatchObject({ lastSeq: 121, likes: 30, flowers: 60 })
-        const lastText = Math.max(...results.filter((x) => x.message.kind !== 'like' && x.message.kind !== 'flower').map((x) => x.message.seq))
+        const lastText = Math.max(
+          ...results.filter((x) => x.message.kind !== 'like' && x.message.kind !== 'flower').map((x) => x.message.seq),
+        )
         expect((await store.listRooms(b.id))[0].lastMessage?.seq).toBe(lastText)
         expect((await store.listRooms(b.id))[0].unread).toBe(61)
-        const answers = results.filter((x) => x.message.kind === 'answer').map((x) => x.message.seq).sort((x, y) => x - y)
+        const answers = results
+          .filter((x) => x.message.kind === 'answer')
+          .map((x) => x.message.seq)
+          .sort((x, y) => x - y)
         const all = await store.listQuestions(r.id, { state: 'all', limit: 10 })
         expect(all.questions.map((x) => [x.seq, x.answers])).toEqual([[q.message.seq, answers]])
       })
@@ -729,9 +804,9 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         await store.close()
         await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError)
         await expect(store.getUser('u_x')).rejects.toBeInstanceOf(StoreUnavailableError)
-        await expect(store.appendMessage({ room: 'r', senderId: 'u', cid: newCid(), kind: 'like', body: {}, ts: 1 })).rejects.toBeInstanceOf(
-          StoreUnavailableError,
-        )
+        await expect(
+          store.appendMessage({ room: 'r', senderId: 'u', cid: newCid(), kind: 'like', body: {}, ts: 1 }),
+        ).rejects.toBeInstanceOf(StoreUnavailableError)
       })
     })
   })

@@ -17,7 +17,13 @@ describe('join, send, ack, message', () => {
     const a = await TestClient.connect(s.wsUrl, alice.token)
     const b = await TestClient.connect(s.wsUrl, bob.token)
     const ja = await a.request({ type: 'join', room: 'lobby1' })
-    expect(ja).toMatchObject({ type: 'joined', room: { id: 'lobby1', title: 'lobby1', kind: 'group' }, lastSeq: 0, messages: [], more: false })
+    expect(ja).toMatchObject({
+      type: 'joined',
+      room: { id: 'lobby1', title: 'lobby1', kind: 'group' },
+      lastSeq: 0,
+      messages: [],
+      more: false,
+    })
     expect(ja.online.map((u: any) => u.id)).toEqual([alice.user.id])
     const jb = await b.request({ type: 'join', room: 'lobby1' })
     expect(jb.online.map((u: any) => u.id).sort()).toEqual([alice.user.id, bob.user.id].sort())
@@ -32,7 +38,13 @@ describe('join, send, ack, message', () => {
     expect(a.frames.indexOf(mine)).toBeGreaterThan(ackIndex)
     const theirs = await b.waitFor((f) => f.type === 'message' && f.msg.seq === 1)
     expect(theirs.msg).toEqual({
-      room: 'lobby1', seq: 1, cid: c, from: alice.user, kind: 'text', body: { text: '你好 👋' }, ts: ack.ts,
+      room: 'lobby1',
+      seq: 1,
+      cid: c,
+      from: alice.user,
+      kind: 'text',
+      body: { text: '你好 👋' },
+      ts: ack.ts,
     })
     a.close()
     b.close()
@@ -128,9 +140,14 @@ describe('leave', () => {
     await t2.waitFor((f) => f.type === 'message' && f.msg.seq === sent.seq)
     expect(t1.messages('tabs')).toHaveLength(0)
     // The remaining tab may still talk, and that keeps the user a member.
-    expect(await t2.request({ type: 'send', room: 'tabs', cid: cid(), kind: 'text', body: { text: 'still here' } })).toMatchObject({ type: 'ack' })
+    expect(await t2.request({ type: 'send', room: 'tabs', cid: cid(), kind: 'text', body: { text: 'still here' } })).toMatchObject({
+      type: 'ack',
+    })
     expect((await http(s.url, 'GET', '/api/rooms', undefined, u.token)).body.map((r: any) => r.id)).toContain('tabs')
-    expect(await t1.request({ type: 'send', room: 'tabs', cid: cid(), kind: 'text', body: { text: 'x' } })).toMatchObject({ type: 'error', code: 'not_joined' })
+    expect(await t1.request({ type: 'send', room: 'tabs', cid: cid(), kind: 'text', body: { text: 'x' } })).toMatchObject({
+      type: 'error',
+      code: 'not_joined',
+    })
     for (const c of [t1, t2, o]) c.close()
   })
 })

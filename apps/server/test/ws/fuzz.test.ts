@@ -30,18 +30,23 @@ afterAll(async () => {
 const anyValue = fc.oneof(fc.jsonValue(), fc.string(), fc.integer(), fc.double(), fc.constant(null), fc.constant('__proto__'))
 const frame = (room: string) =>
   fc.oneof(
-    fc.record({
-      type: fc.constantFrom('hello', 'join', 'leave', 'send', 'history', 'typing', 'read', 'recall', 'ping', 'nope', '__proto__'),
-      room: fc.oneof(fc.constant(room), anyValue),
-      cid: fc.oneof(fc.constant('abcdefgh12'), anyValue),
-      kind: fc.oneof(fc.constantFrom('text', 'image', 'like', 'flower', 'question', 'answer'), anyValue),
-      body: fc.oneof(fc.record({ text: fc.string() }), anyValue),
-      seq: anyValue,
-      after: anyValue,
-      before: anyValue,
-      limit: anyValue,
-      id: anyValue,
-    }, { requiredKeys: ['type'] }).map((f) => JSON.stringify(f)),
+    fc
+      .record(
+        {
+          type: fc.constantFrom('hello', 'join', 'leave', 'send', 'history', 'typing', 'read', 'recall', 'ping', 'nope', '__proto__'),
+          room: fc.oneof(fc.constant(room), anyValue),
+          cid: fc.oneof(fc.constant('abcdefgh12'), anyValue),
+          kind: fc.oneof(fc.constantFrom('text', 'image', 'like', 'flower', 'question', 'answer'), anyValue),
+          body: fc.oneof(fc.record({ text: fc.string() }), anyValue),
+          seq: anyValue,
+          after: anyValue,
+          before: anyValue,
+          limit: anyValue,
+          id: anyValue,
+        },
+        { requiredKeys: ['type'] },
+      )
+      .map((f) => JSON.stringify(f)),
     fc.string({ maxLength: 200 }),
     fc.jsonValue().map((v) => JSON.stringify(v)),
     fc.constant(`{"type":"send","room":"${room}","__proto__":{"cid":"abcdefgh12"},"kind":"text","body":{"text":"x"}}`),

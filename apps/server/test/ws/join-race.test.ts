@@ -32,7 +32,13 @@ for (const mode of ['with after', 'without after'] as const) {
       const result = await original(r, page)
       if (armed && r === room) {
         armed = false
-        const sent = await http(s.url, 'POST', `/api/rooms/${room}/messages`, { cid: cid(), kind: 'text', body: { text: 'two' } }, bob.token)
+        const sent = await http(
+          s.url,
+          'POST',
+          `/api/rooms/${room}/messages`,
+          { cid: cid(), kind: 'text', body: { text: 'two' } },
+          bob.token,
+        )
         expect(sent.body.seq).toBe(2)
       }
       return result

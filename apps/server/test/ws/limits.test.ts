@@ -57,9 +57,15 @@ describe('abuse limits', () => {
     const acks = []
     for (let i = 0; i < 5; i++) acks.push(await c.request({ type: 'send', room: 'r1', cid: cid(), kind: 'like', body: {} }))
     expect(acks.every((a) => a.type === 'ack')).toBe(true)
-    expect(await c.request({ type: 'send', room: 'r1', cid: cid(), kind: 'like', body: {} })).toMatchObject({ type: 'error', code: 'rate_limited' })
+    expect(await c.request({ type: 'send', room: 'r1', cid: cid(), kind: 'like', body: {} })).toMatchObject({
+      type: 'error',
+      code: 'rate_limited',
+    })
     // A retry of a stored message is still answered with its ack.
-    expect(await c.request({ type: 'send', room: 'r1', cid: acks[0].cid, kind: 'like', body: {} })).toMatchObject({ type: 'ack', seq: acks[0].seq })
+    expect(await c.request({ type: 'send', room: 'r1', cid: acks[0].cid, kind: 'like', body: {} })).toMatchObject({
+      type: 'ack',
+      seq: acks[0].seq,
+    })
     await new Promise((r) => setTimeout(r, 1100))
     for (let i = 0; i < 30; i++) c.send({ type: 'ping', id: `p${i}` })
     await c.waitFor((f) => f.id === 'p29')
@@ -82,10 +88,12 @@ describe('origins and tokens', () => {
     const status = await new Promise<number>((resolve) => refused.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)))
     expect(status).toBe(403)
     const ok = new WebSocket(s.wsUrl, { origin: 'https://chat.example.com' })
-    await new Promise((r, j) => { ok.on('open', r); ok.on('error', j) })
+    await new Promise((r, j) => {
+      ok.on('open', r)
+      ok.on('error', j)
+    })
     ok.close()
   })
-
 })
 
 describe('tokens', () => {

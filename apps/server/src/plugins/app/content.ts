@@ -15,7 +15,10 @@ export default fp(
     let words: string[] = []
     if (file) {
       try {
-        words = (await readFile(file, 'utf8')).split(/\r?\n/).map((w) => w.trim()).filter(Boolean)
+        words = (await readFile(file, 'utf8'))
+          .split(/\r?\n/)
+          .map((w) => w.trim())
+          .filter(Boolean)
       } catch (err) {
         throw new Error(`SENSITIVE_WORDS_FILE cannot be read: ${(err as Error).message}`)
       }

@@ -65,14 +65,17 @@ export default fp(
     } satisfies SendDeps)
 
     // Dead peers (no frame, no pong) are dropped; a ping keeps NAT mappings alive.
-    const sweep = setInterval(() => {
-      const deadline = Date.now() - limits.idleTimeoutMs
-      app.metrics.connections.set(hub.conns.size)
-      for (const conn of hub.conns) {
-        if (conn.lastSeen < deadline) conn.socket.terminate()
-        else if (conn.socket.readyState === 1) conn.socket.ping()
-      }
-    }, Math.min(limits.idleTimeoutMs / 3, 25_000))
+    const sweep = setInterval(
+      () => {
+        const deadline = Date.now() - limits.idleTimeoutMs
+        app.metrics.connections.set(hub.conns.size)
+        for (const conn of hub.conns) {
+          if (conn.lastSeen < deadline) conn.socket.terminate()
+          else if (conn.socket.readyState === 1) conn.socket.ping()
+        }
+      },
+      Math.min(limits.idleTimeoutMs / 3, 25_000),
+    )
     sweep.unref()
 
     app.addHook('preClose', async () => {
@@ -87,10 +90,12 @@ export default fp(
         (c.closed ? Promise.resolve() : new Promise((r) => c.socket.once('close', r))).then(() => c.idle())
       await settleWithin(Promise.all(all.map(closedAndIdle)), limits.drainMs)
       await Promise.all(
-        all.filter((c) => !c.closed).map((c) => {
-          c.closed = true
-          return hub.remove(c).catch((err) => app.log.warn({ err: String(err) }, 'presence cleanup at shutdown failed'))
-        }),
+        all
+          .filter((c) => !c.closed)
+          .map((c) => {
+            c.closed = true
+            return hub.remove(c).catch((err) => app.log.warn({ err: String(err) }, 'presence cleanup at shutdown failed'))
+          }),
       )
     })
     app.addHook('onClose', async () => {

@@ -39,8 +39,16 @@ export default fp(
       stored: new Counter({ name: 'chat_messages_stored_total', help: 'Messages stored (duplicates excluded)', ...r }),
       deliveries: new Counter({ name: 'chat_deliveries_total', help: 'Message pushes written to sockets', ...r }),
       brokerErrors: new Counter({ name: 'chat_broker_errors_total', help: 'Failed broker publishes/subscribes', ...r }),
-      redisErrors: new Counter({ name: 'chat_redis_errors_total', help: 'Failed Redis calls of presence, rate and connection limits', ...r }),
-      storeErrors: new Counter({ name: 'chat_store_errors_total', help: 'Store calls failed because the database was unavailable (requests, gap fills, tail checks)', ...r }),
+      redisErrors: new Counter({
+        name: 'chat_redis_errors_total',
+        help: 'Failed Redis calls of presence, rate and connection limits',
+        ...r,
+      }),
+      storeErrors: new Counter({
+        name: 'chat_store_errors_total',
+        help: 'Store calls failed because the database was unavailable (requests, gap fills, tail checks)',
+        ...r,
+      }),
       slowConsumers: new Counter({ name: 'chat_slow_consumers_total', help: 'Sockets closed with 4009', ...r }),
       refusals: new Counter({
         name: 'chat_limit_refusals_total',

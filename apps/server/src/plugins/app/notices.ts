@@ -21,9 +21,16 @@ export default fp(
     const closing = new AbortController()
     const templates = wechat ? wechatTemplates : {}
     const subscribe = wechat
-      ? createWechatSubscribe({ base: wechatApiBase, app: wechat, cache: app.sharedCache, timeoutMs: limits.wechatTimeoutMs, signal: closing.signal })
+      ? createWechatSubscribe({
+          base: wechatApiBase,
+          app: wechat,
+          cache: app.sharedCache,
+          timeoutMs: limits.wechatTimeoutMs,
+          signal: closing.signal,
+        })
       : null
-    if (!wechat && Object.keys(wechatTemplates).length) app.log.warn('WECHAT_TEMPLATE_* are set but WECHAT_APPID is not: offline notices are off')
+    if (!wechat && Object.keys(wechatTemplates).length)
+      app.log.warn('WECHAT_TEMPLATE_* are set but WECHAT_APPID is not: offline notices are off')
     const limit = createNoticeLimit({ redis: app.redis, intervalMs: limits.noticeIntervalMs, onError: () => app.metrics.redisErrors.inc() })
     const notices = new Notices({
       templates,

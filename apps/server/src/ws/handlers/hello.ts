@@ -1,6 +1,7 @@
 import { CloseCode, ErrorCode, Limits, type HelloFrame } from '@chat/protocol'
 import { AppError, toAppError } from '../../lib/errors'
 import { publicUser } from '../../plugins/app/auth'
+import type { UserRecord } from '../../store/types'
 import type { HandlerContext } from '../context'
 import { join } from './join'
 
@@ -10,7 +11,7 @@ import { join } from './join'
  */
 export async function hello(ctx: HandlerContext, f: HelloFrame): Promise<void> {
   const { app, conn } = ctx
-  let user
+  let user: UserRecord
   try {
     user = await app.auth.authenticate(f.token)
   } catch (err) {

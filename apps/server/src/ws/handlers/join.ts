@@ -27,13 +27,16 @@ export async function join(ctx: HandlerContext, f: JoinFrame): Promise<void> {
     // `after`, or reachable with `more`). Read after, a message stored in between would sit
     // above the page yet at or below lastSeq — skipped by live pushes, never in the reply.
     const [head, admins] = await Promise.all([store.getRoom(room.id), store.listAdmins(room.id)])
-    // §B stats: the live reaction totals (frames sent after this one carry newer ones).
-    const reactions = await app.reactions.live(head ?? room)
-    const page =
+    // §B stats: the live reaction totals (frames sent after this one carry newer ones). The
+    // page (after the head, see above), the totals and the online list (after our own add)
+    // are independent of each other: one round trip for the three.
+    const [reactions, page, online] = await Promise.all([
+      app.reactions.live(head ?? room),
       f.after === undefined
-        ? await store.getMessages(room.id, { limit: Limits.joinLatest })
-        : await store.getMessages(room.id, { after: f.after, limit: Limits.joinAfterMax })
-    const online = await presence.online(room.id)
+        ? store.getMessages(room.id, { limit: Limits.joinLatest })
+        : store.getMessages(room.id, { after: f.after, limit: Limits.joinAfterMax }),
+      presence.online(room.id),
+    ])
     if (conn.closed) return
     // Live pushes start after lastSeq; with `after` and `more`, the client pages the
     // range between with history (its join point is the room's head, not its cursor).

@@ -16,3 +16,13 @@ export async function joinedMember(ctx: HandlerContext, room: string): Promise<M
   // Left on another tab or device while this one stays joined: this one still counts.
   return store.addMember(room, userId, Date.now())
 }
+
+/**
+ * joinedMember for a socket send, from this node's cache (realtime/member-cache.ts) while
+ * the room's stamp in Redis confirms it: one store read less per message. Mutes, kicks,
+ * leaves, 全员禁言 and role changes drop it on every node and bump the stamp.
+ */
+export async function cachedMember(ctx: HandlerContext, room: string): Promise<MemberRecord> {
+  if (!ctx.conn.rooms.has(room)) return fail(ErrorCode.NotJoined, 'join the room first')
+  return ctx.app.reactMembers.get(room, ctx.conn.user.id, () => joinedMember(ctx, room), true)
+}

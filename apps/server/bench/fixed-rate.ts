@@ -1,0 +1,68 @@
+/**
+ * One build of ours at one fixed rate, for A/B comparisons of a change while optimising
+ * (`pnpm bench` searches for maxima, which move with the machine's load; the cost per
+ * delivery at a fixed rate moves far less). Run builds alternately, e.g.
+ *
+ *   BENCH_MAIN_JS=a/main.js BENCH_ROOM=10 BENCH_RATE=4000 npx tsx bench/fixed-rate.ts
+ *
+ * BENCH_RATE is deliveries/s; BENCH_RUNS runs of BENCH_RUN_MS each are printed, one line a run.
+ */
+import { JWT_SECRET, createBenchDatabase, deploy, MAIN_JS } from './lib/cluster'
+import { Generator } from './lib/gen-client'
+import { cpuMs, startRedis } from './lib/procs'
+import { log, measured, quiet, type Side } from './lib/side'
+
+const env = process.env
+const ROOM = Number(env.BENCH_ROOM ?? 10)
+const RATE = Number(env.BENCH_RATE ?? 4000)
+const RUNS = Number(env.BENCH_RUNS ?? 3)
+const RUN_MS = Number(env.BENCH_RUN_MS ?? 4000)
+const CONNS = Number(env.BENCH_CONNS ?? 1000)
+const SENDERS = Math.min(ROOM, Number(env.BENCH_SENDERS ?? 2))
+
+async function main(): Promise<void> {
+  const redis = await startRedis()
+  const db = await createBenchDatabase(env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test')
+  const gen = Generator.start()
+  const dep = await deploy('chat', { nodes: 2, redisUrl: redis.url, databaseUrl: db.url })
+  const side: Side = {
+    target: 'chat',
+    gen,
+    dep,
+    redis,
+    pgCpu: db.cpu,
+    allBenchCpu: async () => dep.cpu() + gen.cpu() + cpuMs(redis.pid) + (await db.cpu()),
+  }
+  try {
+    await gen.call({ op: 'init', target: 'chat', nodes: dep.urls, secret: JWT_SECRET })
+    const c = await gen.call({ op: 'connect', count: CONNS, concurrency: 200 })
+    const j = await gen.call({ op: 'join', roomSize: ROOM, prefix: `fx${Date.now().toString(36)}`, samplesPerRoom: 1 })
+    log(
+      `${MAIN_JS}: ${CONNS} connected in ${((c.ms ?? 0) / 1000).toFixed(1)} s, joined rooms of ${ROOM} in ${((j.ms ?? 0) / 1000).toFixed(1)} s`,
+    )
+    await gen.run({ rate: RATE / ROOM / 2, durationMs: 1000, sendersPerRoom: SENDERS, drainMs: 1000 })
+    for (let i = 0; i < RUNS; i++) {
+      await quiet(side, 6000)
+      const m = await measured(side, () => gen.run({ rate: RATE / ROOM, durationMs: RUN_MS, sendersPerRoom: SENDERS, drainMs: 1500 }))
+      const r = m.value
+      const k = r.received / 1000
+      log(
+        `room ${ROOM} at ${RATE}/s: delivered ${(r.delivered * 100).toFixed(2)}% p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms errors ${r.errors} | ` +
+          `CPU-ms/1000: server ${(m.serverCpuMs / k).toFixed(1)} pg ${(m.pgCpuMs / k).toFixed(1)} redis ${(m.redisCpuMs / k).toFixed(1)} | other ${((m.otherCpuMs / m.wallMs) * 100).toFixed(0)}%`,
+      )
+    }
+  } finally {
+    await dep.stop()
+    await gen.stop()
+    await redis.stop()
+    await db.drop().catch(() => {})
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`fixed-rate failed: ${(err as Error).stack ?? err}\n`)
+    process.exit(1)
+  },
+)

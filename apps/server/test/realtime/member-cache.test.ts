@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest'
+import { MemberCache, type RoomStamps } from '../../src/realtime/member-cache'
+import type { MemberRecord } from '../../src/store/types'
+
+const member = (mutedUntil: number | null) => ({ roomId: 'r', userId: 'u', mutedUntil }) as unknown as MemberRecord
+
+/** Stamps held in a Map, or failing like an unreachable Redis while `down`. */
+function stamps() {
+  const m = new Map<string, string>()
+  let n = 0
+  const s = {
+    down: false,
+    read: async (room: string) => {
+      if (s.down) throw new Error('redis down')
+      return m.get(room) ?? null
+    },
+    bump: (room: string) => void m.set(room, String(++n)),
+  }
+  return s satisfies RoomStamps
+}
+
+describe('MemberCache', () => {
+  it('serves an entry while the room stamp is unchanged; a bump from any node makes the next get read', async () => {
+    const st = stamps()
+    const here = new MemberCache(st)
+    const other = new MemberCache(st) // another node sharing the stamps
+    let reads = 0
+    const read = async () => member(++reads)
+    expect((await here.get('r', 'u', read, true)).mutedUntil).toBe(1)
+    expect((await here.get('r', 'u', read, true)).mutedUntil).toBe(1)
+    other.drop('r', 'u', true) // a mute on the other node, whose broker message has not arrived here
+    expect((await here.get('r', 'u', read, true)).mutedUntil).toBe(2)
+    expect(reads).toBe(2)
+  })
+
+  it('strict gets read the store on every call while the stamps cannot be read; others keep the entry', async () => {
+    const st = stamps()
+    const cache = new MemberCache(st)
+    let reads = 0
+    const read = async () => member(++reads)
+    await cache.get('r', 'u', read, true)
+    st.down = true
+    expect((await cache.get('r', 'u', read, true)).mutedUntil).toBe(2)
+    expect((await cache.get('r', 'u', read, true)).mutedUntil).toBe(3)
+    expect((await cache.get('r', 'u', read)).mutedUntil).toBe(1)
+  })
+
+  it('a read that started before a drop is not kept', async () => {
+    const cache = new MemberCache(null)
+    let reads = 0
+    let release!: () => void
+    const slow = () => new Promise<MemberRecord>((res) => (release = () => res(member(++reads))))
+    const pending = cache.get('r', 'u', slow, true)
+    await new Promise((r) => setImmediate(r))
+    cache.drop('r', null, true)
+    release()
+    await pending
+    expect((await cache.get('r', 'u', async () => member(++reads), true)).mutedUntil).toBe(2)
+  })
+})
