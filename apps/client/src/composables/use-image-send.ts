@@ -13,7 +13,8 @@ export function useImageSend(room: Ref<string>, send: (k: MessageKind, b: Messag
   const queue = reactive(
     new UploadQueue(
       (path, onProgress) => uploadImage(deps.serverUrl, session.token ?? '', path, onProgress),
-      (_room, up) => void send('image', { url: up.url, ...(up.width ? { width: up.width } : {}), ...(up.height ? { height: up.height } : {}) }),
+      (_room, up) =>
+        void send('image', { url: up.url, ...(up.width ? { width: up.width } : {}), ...(up.height ? { height: up.height } : {}) }),
     ),
   ) as UploadQueue
 

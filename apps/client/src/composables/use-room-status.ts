@@ -42,7 +42,11 @@ export function useRoomStatus(room: Ref<string>, invite: Ref<string | null>, onK
   // Hosts may read the code; others share the one their own link carried.
   const hostCode = ref('')
   watch([info, hosting], ([i, h]) => {
-    if (i?.access === 'invite' && h && !hostCode.value) void host.inviteCode(room.value).then((c) => (hostCode.value = c), () => undefined)
+    if (i?.access === 'invite' && h && !hostCode.value)
+      void host.inviteCode(room.value).then(
+        (c) => (hostCode.value = c),
+        () => undefined,
+      )
   })
   /** The code a shared link carries: only an invite room's (v1.1 §F). The page's share hooks use it. */
   const shareCode = computed(() => (info.value?.access === 'invite' ? hostCode.value || invite.value || '' : ''))

@@ -1,11 +1,25 @@
 // The HTTP half of the contract, over an injected HttpClient (uni.request in the app,
 // fetch in tests). Errors come back as ApiError with the contract's code.
-import type { HttpError, HistoryPage, LoginResponse, QuestionsPage, QuestionState, RoomAccess, RoomSummary, RoomInfo, User } from '@chat/protocol'
+import type {
+  HttpError,
+  HistoryPage,
+  LoginResponse,
+  QuestionsPage,
+  QuestionState,
+  RoomAccess,
+  RoomSummary,
+  RoomInfo,
+  User,
+} from '@chat/protocol'
 import { apiUrl } from './server-url'
 import type { HttpClient, HttpRequest } from './types'
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message)
   }
 }

@@ -67,7 +67,11 @@ function bodyText(m: { body: unknown }): string {
   return typeof t === 'string' ? t : ''
 }
 
-function base(m: Message | PendingMessage, ctx: ViewContext, user: User): Omit<ViewItem, 'key' | 'seq' | 'status' | 'error' | 'recalled' | 'sep' | 'quote' | 'answerSeq'> {
+function base(
+  m: Message | PendingMessage,
+  ctx: ViewContext,
+  user: User,
+): Omit<ViewItem, 'key' | 'seq' | 'status' | 'error' | 'recalled' | 'sep' | 'quote' | 'answerSeq'> {
   const body = m.body as { url?: string; count?: number; width?: number; height?: number }
   return {
     cid: m.cid,
@@ -108,12 +112,29 @@ export function toViewItems(msgs: readonly Message[], pending: readonly PendingM
   for (const m of msgs) {
     const answer = m.kind === 'question' && !m.recalled ? ctx.answers.get(m.seq) : undefined
     out.push({
-      ...base(m, ctx, m.from), key: m.from.id + ':' + m.cid, seq: m.seq, status: '', error: '', recalled: !!m.recalled,
-      sep: sep(m.ts), quote: quoteOf(m, ctx), answerSeq: answer && !answer.recalled ? answer.seq : 0,
+      ...base(m, ctx, m.from),
+      key: m.from.id + ':' + m.cid,
+      seq: m.seq,
+      status: '',
+      error: '',
+      recalled: !!m.recalled,
+      sep: sep(m.ts),
+      quote: quoteOf(m, ctx),
+      answerSeq: answer && !answer.recalled ? answer.seq : 0,
     })
   }
   for (const p of pending) {
-    out.push({ ...base(p, ctx, p.from), key: p.from.id + ':' + p.cid, seq: 0, status: p.status, error: p.error ?? '', recalled: false, sep: sep(p.ts), quote: '', answerSeq: 0 })
+    out.push({
+      ...base(p, ctx, p.from),
+      key: p.from.id + ':' + p.cid,
+      seq: 0,
+      status: p.status,
+      error: p.error ?? '',
+      recalled: false,
+      sep: sep(p.ts),
+      quote: '',
+      answerSeq: 0,
+    })
   }
   return out
 }

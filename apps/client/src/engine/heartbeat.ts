@@ -9,7 +9,10 @@ export class Heartbeat {
   private awaitingPong = false
   private missed = 0
 
-  constructor(private readonly ping: () => void, private readonly dead: (reason: string) => void) {}
+  constructor(
+    private readonly ping: () => void,
+    private readonly dead: (reason: string) => void,
+  ) {}
 
   start(intervalMs: number): void {
     this.stop()

@@ -11,7 +11,6 @@ export const ACK_TIMEOUT_MS = 10_000
 export const RATE_RETRY_MS = 3_000
 export const RATE_RETRY_MAX = 3
 
-
 export interface OutboxDeps {
   conn: Connection
   me: () => User | null
@@ -33,10 +32,13 @@ export function createOutbox(d: OutboxDeps) {
 
   function arm(p: PendingMessage): void {
     settled(p.cid)
-    timers.set(p.cid, setTimeout(() => {
-      timers.delete(p.cid)
-      if (p.status === SendStatus.Sending && d.timeline(p.room)?.setStatus(p.cid, SendStatus.Failed, 'timeout')) d.touch(p.room)
-    }, d.ackTimeoutMs ?? ACK_TIMEOUT_MS))
+    timers.set(
+      p.cid,
+      setTimeout(() => {
+        timers.delete(p.cid)
+        if (p.status === SendStatus.Sending && d.timeline(p.room)?.setStatus(p.cid, SendStatus.Failed, 'timeout')) d.touch(p.room)
+      }, d.ackTimeoutMs ?? ACK_TIMEOUT_MS),
+    )
   }
 
   /** The ack (or the message itself) arrived. */

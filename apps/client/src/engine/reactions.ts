@@ -93,7 +93,10 @@ export interface LineWords {
 export function reactionLine(burst: ReactionBurst, me: string, words: LineWords): string {
   if (!burst.users.length || (!burst.likes && !burst.flowers)) return ''
   const kind = burst.likes && burst.flowers ? 'both' : burst.likes ? 'like' : 'flower'
-  const names = burst.users.slice(0, LINE_NAMES).map((u) => (u.id === me ? words.you : u.name)).join(words.sep)
+  const names = burst.users
+    .slice(0, LINE_NAMES)
+    .map((u) => (u.id === me ? words.you : u.name))
+    .join(words.sep)
   const n = burst.users.length
   return n > LINE_NAMES ? words.many(kind, names, n) : words.few(kind, names)
 }

@@ -28,7 +28,9 @@ export interface ReadInput {
  */
 export function readState(r: ReadInput): Map<number, number> {
   const out = new Map<number, number>()
-  const others = Object.entries(r.marks).filter(([u]) => u !== r.me).map(([, seq]) => seq)
+  const others = Object.entries(r.marks)
+    .filter(([u]) => u !== r.me)
+    .map(([, seq]) => seq)
   if (!others.length || !r.mine.length) return out
   if (r.dm) {
     const mark = Math.max(...others)

@@ -2,7 +2,10 @@
 import type { RequestId, ServerFrame } from '@chat/protocol'
 
 export class RequestError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message)
   }
 }

@@ -16,7 +16,12 @@ export type MuteState = { kind: 'personal'; until: number } | { kind: 'all' }
  * Why this user cannot send now, or null. `until` is ms since the epoch, Infinity when the
  * server did not say. Hosts are never held by 全员禁言 (the server lets them send).
  */
-export function muteState(info: Pick<RoomInfo, 'mutedAll'> | undefined, role: Role | undefined, mutedUntil: number, now: number): MuteState | null {
+export function muteState(
+  info: Pick<RoomInfo, 'mutedAll'> | undefined,
+  role: Role | undefined,
+  mutedUntil: number,
+  now: number,
+): MuteState | null {
   if (mutedUntil > now) return { kind: 'personal', until: mutedUntil }
   if (info?.mutedAll && !isHostRole(role)) return { kind: 'all' }
   return null

@@ -46,10 +46,13 @@ export function createTokenRefresher(opts: RefresherOptions) {
   function arm(delay: number) {
     clear()
     if (stopped) return
-    timer = setTimeout(() => {
-      timer = null
-      check()
-    }, Math.max(0, Math.min(delay, MAX_TIMER_MS)))
+    timer = setTimeout(
+      () => {
+        timer = null
+        check()
+      },
+      Math.max(0, Math.min(delay, MAX_TIMER_MS)),
+    )
   }
 
   /** Refreshes now if the token is past half its life, and schedules the next check. */
@@ -61,19 +64,17 @@ export function createTokenRefresher(opts: RefresherOptions) {
     if (due === null) return clear()
     if (due > now()) return arm(due - now())
     clear()
-    running = opts
-      .refresh()
-      .then(
-        () => {
-          running = null
-          check()
-        },
-        () => {
-          running = null
-          // Still our token (not logged out meanwhile): try again later.
-          if (opts.token() === token) arm(RETRY_MS)
-        },
-      )
+    running = opts.refresh().then(
+      () => {
+        running = null
+        check()
+      },
+      () => {
+        running = null
+        // Still our token (not logged out meanwhile): try again later.
+        if (opts.token() === token) arm(RETRY_MS)
+      },
+    )
   }
 
   return {

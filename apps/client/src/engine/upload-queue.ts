@@ -67,7 +67,8 @@ export class UploadQueue {
     const attempt = this.nextAttempt++
     const h = this.upload(item.path, (p) => {
       const now = this.find(id)
-      if (now && now.status === 'uploading' && this.attempts.get(id) === attempt) now.progress = Math.max(now.progress, Math.min(100, Math.round(p)))
+      if (now && now.status === 'uploading' && this.attempts.get(id) === attempt)
+        now.progress = Math.max(now.progress, Math.min(100, Math.round(p)))
     })
     this.attempts.set(id, attempt)
     this.aborts.set(id, () => h.abort())

@@ -8,7 +8,8 @@ export function installA11yFixes(): void {
     for (const img of document.querySelectorAll<HTMLImageElement>('uni-image img:not([alt])')) img.alt = ''
     for (const f of document.querySelectorAll<HTMLElement>('uni-input input:not([aria-label]), uni-textarea textarea:not([aria-label])')) {
       const host = f.closest('uni-input, uni-textarea')
-      const label = host?.getAttribute('aria-label') || host?.querySelector('.uni-input-placeholder, .uni-textarea-placeholder')?.textContent?.trim()
+      const label =
+        host?.getAttribute('aria-label') || host?.querySelector('.uni-input-placeholder, .uni-textarea-placeholder')?.textContent?.trim()
       if (label) f.setAttribute('aria-label', label)
     }
   }

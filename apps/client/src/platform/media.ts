@@ -4,7 +4,11 @@ import { apiUrl } from '../engine/server-url'
 import type { UploadHandle } from '../engine/upload-queue'
 
 export class UploadError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message)
   }
 }

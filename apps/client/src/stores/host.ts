@@ -31,11 +31,15 @@ export const useHostStore = defineStore('host', () => {
     mutedUntil[room] = until
     // setTimeout holds at most ~24.8 days; a longer (or unknown) mute is re-read on the next join.
     const left = until - Date.now()
-    if (left < 2 ** 31 - 1) timers.set(room, setTimeout(() => {
-      timers.delete(room)
-      delete mutedUntil[room]
-      clock.value++
-    }, left))
+    if (left < 2 ** 31 - 1)
+      timers.set(
+        room,
+        setTimeout(() => {
+          timers.delete(room)
+          delete mutedUntil[room]
+          clock.value++
+        }, left),
+      )
   }
 
   conn.on('frame', (f: ServerFrame) => {
@@ -91,9 +95,22 @@ export const useHostStore = defineStore('host', () => {
   }
 
   return {
-    mutedUntil, isHost, isOwner, muteOf, recheck, update, transferOwner, setAdmin,
-    inviteCode: (room: string) => api().inviteCode(room).then((r) => r.code),
-    resetInvite: (room: string) => api().resetInvite(room).then((r) => r.code),
+    mutedUntil,
+    isHost,
+    isOwner,
+    muteOf,
+    recheck,
+    update,
+    transferOwner,
+    setAdmin,
+    inviteCode: (room: string) =>
+      api()
+        .inviteCode(room)
+        .then((r) => r.code),
+    resetInvite: (room: string) =>
+      api()
+        .resetInvite(room)
+        .then((r) => r.code),
     mute: (room: string, userId: string, seconds: number) => api().mute(room, userId, seconds),
     kick: (room: string, userId: string, seconds?: number) => api().kick(room, userId, seconds),
     /** For tests and the page: what a refusal looked like. */

@@ -145,10 +145,13 @@ export const useMessagesStore = defineStore('messages', () => {
 
   function scheduleRepair(room: string): void {
     if (gapTimers.has(room) || repairing.has(room)) return
-    gapTimers.set(room, setTimeout(() => {
-      gapTimers.delete(room)
-      if (timelines.get(room)?.hasGap()) void repair(room)
-    }, GAP_DEBOUNCE_MS))
+    gapTimers.set(
+      room,
+      setTimeout(() => {
+        gapTimers.delete(room)
+        if (timelines.get(room)?.hasGap()) void repair(room)
+      }, GAP_DEBOUNCE_MS),
+    )
   }
 
   /** Fetches `history after hwm` until nothing is missing (or the server has nothing more). */
@@ -245,12 +248,20 @@ export const useMessagesStore = defineStore('messages', () => {
   }
 
   return {
-    versions, joinError, loadingOlder,
+    versions,
+    joinError,
+    loadingOlder,
     timeline: (room: string) => timelines.get(room),
     isJoined: (room: string) => (versions[room], joinedHere.has(room)),
-    join, refresh, leave, loadOlder, markRead, repair,
+    join,
+    refresh,
+    leave,
+    loadOlder,
+    markRead,
+    repair,
     onRefused: (fn: (room: string, code: string, message: string) => void) => void refusalListeners.push(fn),
-    send: outbox.send, retry: outbox.retry,
+    send: outbox.send,
+    retry: outbox.retry,
     recall: (room: string, seq: number) => conn.request({ type: 'recall', room, seq }),
   }
 })

@@ -83,7 +83,8 @@ export const useNoticesStore = defineStore('notices', () => {
       (res) => {
         asking = false
         const now = saved()
-        for (const k of wanted) if (['reject', 'ban'].includes(res[templates.value?.[k] ?? ''] ?? '') && !now.refused.includes(k)) now.refused.push(k)
+        for (const k of wanted)
+          if (['reject', 'ban'].includes(res[templates.value?.[k] ?? ''] ?? '') && !now.refused.includes(k)) now.refused.push(k)
         save(now)
       },
       (e: { errCode?: number }) => {

@@ -42,7 +42,11 @@ export const useQuestionsStore = defineStore('questions', () => {
     q.error = ''
     try {
       for (let i = 0; i < pages; i++) {
-        const page = await session.api.questions(room, { state: q.mode === 'host' ? 'open' : 'all', after: q.after, limit: Limits.questionsMax })
+        const page = await session.api.questions(room, {
+          state: q.mode === 'host' ? 'open' : 'all',
+          after: q.after,
+          limit: Limits.questionsMax,
+        })
         const seen = new Set(q.items.map((x) => x.seq))
         const fresh = page.questions.filter((x) => !seen.has(x.seq) && (q.mode === 'host' || x.from.id === me()))
         q.items.push(...fresh)

@@ -18,12 +18,18 @@ export const LINE_MS = 3000
 /** A react with no error within this long was taken (the server never says so). */
 const REFUSAL_WAIT_MS = 10_000
 
-interface Sent { room: string; kind: ReactionKind; count: number; at: number }
+interface Sent {
+  room: string
+  kind: ReactionKind
+  count: number
+  at: number
+}
 
 const lineWords = () => ({
   sep: t('reactSep'),
   you: t('reactYou'),
-  few: (kind: 'like' | 'flower' | 'both', names: string) => t(kind === 'like' ? 'reactLineLike' : kind === 'flower' ? 'reactLineFlower' : 'reactLineBoth', { names }),
+  few: (kind: 'like' | 'flower' | 'both', names: string) =>
+    t(kind === 'like' ? 'reactLineLike' : kind === 'flower' ? 'reactLineFlower' : 'reactLineBoth', { names }),
   many: (kind: 'like' | 'flower' | 'both', names: string, n: number) =>
     t(kind === 'like' ? 'reactLineLikeMany' : kind === 'flower' ? 'reactLineFlowerMany' : 'reactLineBothMany', { names, n }),
 })
@@ -59,10 +65,16 @@ export const useReactionsStore = defineStore('reactions', () => {
   /** Re-reads the totals once my held taps stop counting. */
   function refreshAfterHold(room: string): void {
     clearTimeout(holdTimers.get(room))
-    holdTimers.set(room, setTimeout(() => {
-      holdTimers.delete(room)
-      refresh(room)
-    }, Math.max(0, counter(room).holdEnds() - Date.now())))
+    holdTimers.set(
+      room,
+      setTimeout(
+        () => {
+          holdTimers.delete(room)
+          refresh(room)
+        },
+        Math.max(0, counter(room).holdEnds() - Date.now()),
+      ),
+    )
   }
 
   function animate(room: string, delta: StatsDelta): void {
@@ -73,9 +85,12 @@ export const useReactionsStore = defineStore('reactions', () => {
     sprites[room] = [...now, ...fresh]
     // mp-weixin has no animationend to listen to: a timer removes each one after its rise.
     for (const s of fresh) {
-      setTimeout(() => {
-        sprites[room] = (sprites[room] ?? []).filter((x) => x.id !== s.id)
-      }, s.delay + SPRITE_MS + 100)
+      setTimeout(
+        () => {
+          sprites[room] = (sprites[room] ?? []).filter((x) => x.id !== s.id)
+        },
+        s.delay + SPRITE_MS + 100,
+      )
     }
   }
 
@@ -87,11 +102,14 @@ export const useReactionsStore = defineStore('reactions', () => {
     if (!text) return
     lines[room] = { text, key: (lines[room]?.key ?? 0) + 1 }
     clearTimeout(lineTimers.get(room))
-    lineTimers.set(room, setTimeout(() => {
-      lineTimers.delete(room)
-      bursts.delete(room)
-      delete lines[room]
-    }, LINE_MS))
+    lineTimers.set(
+      room,
+      setTimeout(() => {
+        lineTimers.delete(room)
+        bursts.delete(room)
+        delete lines[room]
+      }, LINE_MS),
+    )
   }
 
   // Rooms joined before this store existed (dm rooms from the list): start from their RoomInfo.
@@ -143,7 +161,10 @@ export const useReactionsStore = defineStore('reactions', () => {
   }
 
   return {
-    stats, sprites, lines, react,
+    stats,
+    sprites,
+    lines,
+    react,
     /** Hears refusals of my reactions; returns the way to stop (a page that goes away). */
     onRefused(fn: (room: string, code: string) => void): () => void {
       refusalListeners.push(fn)

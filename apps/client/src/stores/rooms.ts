@@ -2,7 +2,16 @@
 // is typing. Fed by `/api/rooms` and by the socket's joined/message/presence/typing frames.
 import { defineStore } from 'pinia'
 import { reactive, ref } from 'vue'
-import { parseRoomId, type Message, type Role, type RoomAccess, type RoomInfo, type RoomSummary, type ServerFrame, type User } from '@chat/protocol'
+import {
+  parseRoomId,
+  type Message,
+  type Role,
+  type RoomAccess,
+  type RoomInfo,
+  type RoomSummary,
+  type ServerFrame,
+  type User,
+} from '@chat/protocol'
 import { mentionsMe } from '../engine/mentions'
 import { isHostRole, roleIn } from '../engine/room-roles'
 import { useConnectionStore } from './connection'
@@ -97,10 +106,13 @@ export const useRoomsStore = defineStore('rooms', () => {
     const cur = typing[room] ?? []
     if (!cur.some((u) => u.id === user.id)) typing[room] = [...cur, user]
     clearTimeout(typingTimers.get(k))
-    typingTimers.set(k, setTimeout(() => {
-      typingTimers.delete(k)
-      typing[room] = (typing[room] ?? []).filter((u) => u.id !== user.id)
-    }, TYPING_SHOW_MS))
+    typingTimers.set(
+      k,
+      setTimeout(() => {
+        typingTimers.delete(k)
+        typing[room] = (typing[room] ?? []).filter((u) => u.id !== user.id)
+      }, TYPING_SHOW_MS),
+    )
   }
 
   conn.on('frame', (f: ServerFrame) => {

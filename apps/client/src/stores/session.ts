@@ -22,11 +22,16 @@ export const useSessionStore = defineStore('session', () => {
   const token = ref<string | null>(null)
   const user = ref<User | null>(null)
   const via = ref<LoginVia>('guest')
-  const api = createApi(deps.http, () => deps.serverUrl, () => token.value)
+  const api = createApi(
+    deps.http,
+    () => deps.serverUrl,
+    () => token.value,
+  )
   const loggedIn = computed(() => !!token.value && !!user.value)
 
   function persist(): void {
-    if (token.value && user.value) deps.storage.set(STORAGE_KEY, JSON.stringify({ token: token.value, user: user.value, via: via.value } satisfies Saved))
+    if (token.value && user.value)
+      deps.storage.set(STORAGE_KEY, JSON.stringify({ token: token.value, user: user.value, via: via.value } satisfies Saved))
   }
 
   function save(res: LoginResponse, how: LoginVia = 'guest'): User {

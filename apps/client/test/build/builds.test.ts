@@ -12,15 +12,45 @@ function files(dir: string): string[] {
 }
 
 const TEST_IDS = [
-  'login-name', 'login-submit', 'room-id-input', 'room-join', 'room-item', 'room-unread', 'conn-status', 'message-item',
-  'message-text', 'message-input', 'send-button', 'like-button', 'flower-button', 'image-button', 'online-count',
+  'login-name',
+  'login-submit',
+  'room-id-input',
+  'room-join',
+  'room-item',
+  'room-unread',
+  'conn-status',
+  'message-item',
+  'message-text',
+  'message-input',
+  'send-button',
+  'like-button',
+  'flower-button',
+  'image-button',
+  'online-count',
   // host control (v1.1)
-  'room-create-button', 'room-create-title', 'room-create-invite-switch', 'room-create-submit', 'room-invite-code',
-  'announcement-bar', 'room-settings-button', 'announcement-input', 'announcement-save', 'mute-all-switch', 'member-item',
-  'member-action-mute', 'member-action-kick', 'member-action-admin', 'member-action-owner', 'questions-button',
-  'question-item', 'question-answer-input', 'question-answer-send', 'input-muted-hint',
+  'room-create-button',
+  'room-create-title',
+  'room-create-invite-switch',
+  'room-create-submit',
+  'room-invite-code',
+  'announcement-bar',
+  'room-settings-button',
+  'announcement-input',
+  'announcement-save',
+  'mute-all-switch',
+  'member-item',
+  'member-action-mute',
+  'member-action-kick',
+  'member-action-admin',
+  'member-action-owner',
+  'questions-button',
+  'question-item',
+  'question-answer-input',
+  'question-answer-send',
+  'input-muted-hint',
   // reactions (issue 11)
-  'reaction-sprite', 'reaction-line',
+  'reaction-sprite',
+  'reaction-line',
 ]
 
 describe('mp-weixin build', () => {
@@ -48,7 +78,10 @@ describe('mp-weixin build', () => {
   })
 
   it('keeps every test id on the compiled elements', () => {
-    const wxml = text.filter((f) => f.endsWith('.wxml')).map((f) => readFileSync(f, 'utf8')).join('\n')
+    const wxml = text
+      .filter((f) => f.endsWith('.wxml'))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n')
     const missing = TEST_IDS.filter((id) => !wxml.includes(`data-testid="${id}"`))
     expect(missing).toEqual([])
     // Outside tests pick a member by id.
@@ -66,7 +99,10 @@ describe('mp-weixin build', () => {
 describe('h5 build', () => {
   it('has an index.html using the hash router and the test ids in its code', () => {
     expect(existsSync(join(h5Dir, 'index.html'))).toBe(true)
-    const js = files(h5Dir).filter((f) => f.endsWith('.js')).map((f) => readFileSync(f, 'utf8')).join('\n')
+    const js = files(h5Dir)
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n')
     expect(js).toMatch(/"hash"/)
     const missing = TEST_IDS.filter((id) => !js.includes(`"${id}"`))
     expect(missing).toEqual([])

@@ -36,7 +36,13 @@ async function enter(page: Page, room: string) {
 async function axeSerious(page: Page): Promise<string[]> {
   await page.addScriptTag({ path: axePath })
   const found = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(ctx: unknown, o: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }>
+        }
+      }
+    ).axe
     const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, where: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))
   })
@@ -46,7 +52,6 @@ async function axeSerious(page: Page): Promise<string[]> {
 
 describe('the chat screen in Chromium on two server nodes', { timeout: 90_000 }, () => {
   let stage: TwoNodeStage
-  let cluster: TwoNodeStage['cluster']
   let siteA: H5Site
   let siteB: H5Site
   let alice: Browser
@@ -59,7 +64,7 @@ describe('the chat screen in Chromium on two server nodes', { timeout: 90_000 },
   beforeAll(async () => {
     snap = screenshots('e2e-chat-screen').snap
     stage = await startTwoNodes()
-    ;({ cluster, siteA, siteB, a: alice, b: bob } = stage)
+    ;({ siteA, siteB, a: alice, b: bob } = stage)
     // A pass-through to the real node; only the switch is the test's.
     await bob.page.routeWebSocket(/\/ws$/, (ws) => {
       if (bobCut) return void ws.close({ code: 4500, reason: 'cut' })
@@ -70,7 +75,7 @@ describe('the chat screen in Chromium on two server nodes', { timeout: 90_000 },
     await login(bob.page, siteB, '小博')
     // Alice owns the room (so she can mute it later); both are in it.
     const { token } = await sessionOf(alice.page)
-    const res = await fetch(`${cluster.nodes[0].url}/api/rooms`, {
+    const res = await fetch(`${stage.cluster.nodes[0].url}/api/rooms`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ id: ROOM, title: '物理课' }),
@@ -107,7 +112,11 @@ describe('the chat screen in Chromium on two server nodes', { timeout: 90_000 },
     await expect.poll(() => alice.page.evaluate(() => document.activeElement?.tagName)).toBe('TEXTAREA')
     // Shown whole: the bubble is three lines tall, nothing clipped.
     const bubble = bob.page.getByTestId('message-text').filter({ hasText: 'second line' })
-    const box3 = await bubble.evaluate((el) => ({ h: el.getBoundingClientRect().height, sh: el.scrollHeight, lh: parseFloat(getComputedStyle(el).lineHeight) }))
+    const box3 = await bubble.evaluate((el) => ({
+      h: el.getBoundingClientRect().height,
+      sh: el.scrollHeight,
+      lh: parseFloat(getComputedStyle(el).lineHeight),
+    }))
     expect(box3.h).toBeGreaterThanOrEqual(3 * box3.lh - 1)
     expect(box3.sh).toBeLessThanOrEqual(box3.h + 1)
     await snap(bob.page, 'multi-line-received')
@@ -126,7 +135,10 @@ describe('the chat screen in Chromium on two server nodes', { timeout: 90_000 },
     const before = await bob.page.getByTestId('message-item').count()
     // A real PNG header and 600 KB that do not compress, uploaded at 60 KB/s.
     const file = join(tmpdir(), `c17-big-${process.pid}.png`)
-    writeFileSync(file, Buffer.concat([png(20, 20), Buffer.from(Array.from({ length: 600 * 1024 }, () => Math.floor(Math.random() * 256)))]))
+    writeFileSync(
+      file,
+      Buffer.concat([png(20, 20), Buffer.from(Array.from({ length: 600 * 1024 }, () => Math.floor(Math.random() * 256)))]),
+    )
     const cdp = await alice.page.context().newCDPSession(alice.page)
     await cdp.send('Network.enable')
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 60 * 1024 })
@@ -172,14 +184,18 @@ describe('the chat screen in Chromium on two server nodes', { timeout: 90_000 },
     const mine = bob.page.getByTestId('message-item').filter({ hasText: '断线时写的消息' })
     await mine.waitFor()
     const { token } = await sessionOf(alice.page)
-    const res = await fetch(`${cluster.nodes[0].url}/api/rooms/${ROOM}`, {
+    const res = await fetch(`${stage.cluster.nodes[0].url}/api/rooms/${ROOM}`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ mutedAll: true }),
     })
     expect(res.status).toBeLessThan(300)
     bobCut = false
-    await bob.page.getByTestId('conn-status').getByText('立即重连').click().catch(() => undefined)
+    await bob.page
+      .getByTestId('conn-status')
+      .getByText('立即重连')
+      .click()
+      .catch(() => undefined)
     // Back online the outbox resends with the same cid and the server says `muted`.
     await expect.poll(() => mine.getAttribute('data-status'), { timeout: 20_000 }).toBe('failed')
     await expect.poll(() => mine.getByTestId('message-failed').innerText()).toBe('未发送：你已被禁言')
@@ -187,12 +203,14 @@ describe('the chat screen in Chromium on two server nodes', { timeout: 90_000 },
     await snap(bob.page, 'refused-muted')
     // A tap does not resend.
     const sends: string[] = []
-    bob.page.on('websocket', (ws) => ws.on('framesent', ({ payload }) => void (String(payload).includes('"send"') && sends.push(String(payload)))))
+    bob.page.on('websocket', (ws) =>
+      ws.on('framesent', ({ payload }) => void (String(payload).includes('"send"') && sends.push(String(payload)))),
+    )
     await mine.getByTestId('message-failed').click()
     await bob.page.waitForTimeout(800)
     expect(sends).toEqual([])
     expect(await mine.getAttribute('data-status')).toBe('failed')
-    await fetch(`${cluster.nodes[0].url}/api/rooms/${ROOM}`, {
+    await fetch(`${stage.cluster.nodes[0].url}/api/rooms/${ROOM}`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ mutedAll: false }),
@@ -214,7 +232,16 @@ describe('the chat screen in Chromium on two server nodes', { timeout: 90_000 },
     expect(await alice.page.getByTestId('message-read').count()).toBe(0)
     await bob.page.goto(`${siteB.url}/#/pages/chat/chat?room=${encodeURIComponent(dm)}`)
     await expect.poll(() => texts(bob.page), { timeout: 10_000 }).toContain('小博，在吗？')
-    await expect.poll(() => mine.getByTestId('message-read').innerText().catch(() => ''), { timeout: 10_000 }).toBe('已读')
+    await expect
+      .poll(
+        () =>
+          mine
+            .getByTestId('message-read')
+            .innerText()
+            .catch(() => ''),
+        { timeout: 10_000 },
+      )
+      .toBe('已读')
     await snap(alice.page, 'dm-read')
   })
 

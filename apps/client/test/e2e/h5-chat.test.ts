@@ -139,7 +139,7 @@ describe('H5 build in Chromium', { timeout: 60_000 }, () => {
     expect(await box.inputValue()).toBe('')
   })
 
-  it('the host answers a viewer\'s question and both show together', async () => {
+  it("the host answers a viewer's question and both show together", async () => {
     await alice.page.goBack()
     await alice.page.locator('[data-testid=room-id-input] input').fill('liveqa')
     await alice.page.getByTestId('room-create-button').click()
@@ -235,7 +235,9 @@ describe('H5 build in Chromium', { timeout: 60_000 }, () => {
     bot.chat.logout()
     await alice.page.getByTestId('conn-status').waitFor({ state: 'detached', timeout: 40_000 })
     await expect.poll(() => texts(alice.page), { timeout: 15_000 }).toContain('重启后第 3 条')
-    await expect.poll(async () => (await texts(bob.page)).slice(-3), { timeout: 40_000 }).toEqual(['重启后第 1 条', '重启后第 2 条', '重启后第 3 条'])
+    await expect
+      .poll(async () => (await texts(bob.page)).slice(-3), { timeout: 40_000 })
+      .toEqual(['重启后第 1 条', '重启后第 2 条', '重启后第 3 条'])
     const after = await texts(bob.page)
     expect(after.filter((t) => t === '重启后第 1 条')).toHaveLength(1)
     expect(after.length).toBeGreaterThanOrEqual(Math.min(before.length, 100))

@@ -92,11 +92,13 @@ describe('host control in Chromium on two server nodes', { timeout: 90_000 }, ()
     await expect.poll(() => page.getByTestId('announcement-bar').innerText()).toContain('今晚 8 点直播')
     await snap(page, '04-teacher-settings')
     await page.getByText('关闭', { exact: true }).click()
-    await expect.poll(() => student.page.getByTestId('announcement-bar').innerText(), { timeout: 5000 }).toContain('今晚 8 点直播，先预习第三章')
+    await expect
+      .poll(() => student.page.getByTestId('announcement-bar').innerText(), { timeout: 5000 })
+      .toContain('今晚 8 点直播，先预习第三章')
     await snap(student.page, '05-student-sees-announcement')
   })
 
-  it('the teacher mutes the student from the member list; the student\'s send is refused and the input says why', async () => {
+  it("the teacher mutes the student from the member list; the student's send is refused and the input says why", async () => {
     const page = teacher.page
     await page.getByTestId('online-count').click()
     const row = page.locator(`[data-testid=member-item][data-user-id="${studentId}"]`)
@@ -117,14 +119,17 @@ describe('host control in Chromium on two server nodes', { timeout: 90_000 }, ()
     expect(await s.getByTestId('send-button').count()).toBe(0) // send is off
     await snap(s, '07-student-muted')
     // And the server refuses a send that tries anyway (the student's own token, through node B).
-    const refused = await s.evaluate(async ([r, token]) => {
-      const res = await fetch(`/api/rooms/${r}/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ cid: 'muted-try-0001', kind: 'text', body: { text: '我想说话' } }),
-      })
-      return [res.status, ((await res.json()) as { error: string }).error]
-    }, [room, (await sessionOf(s)).token])
+    const refused = await s.evaluate(
+      async ([r, token]) => {
+        const res = await fetch(`/api/rooms/${r}/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ cid: 'muted-try-0001', kind: 'text', body: { text: '我想说话' } }),
+        })
+        return [res.status, ((await res.json()) as { error: string }).error]
+      },
+      [room, (await sessionOf(s)).token],
+    )
     expect(refused).toEqual([403, 'muted'])
     const history = await serverHistory(nodeA.url, teacherToken, room)
     expect(history.map((m) => m.body.text)).not.toContain('我想说话')
@@ -139,7 +144,7 @@ describe('host control in Chromium on two server nodes', { timeout: 90_000 }, ()
     await s.getByTestId('message-input').waitFor({ timeout: 5000 })
   })
 
-  it('全员禁言 on closes the student\'s input at once; off opens it again', async () => {
+  it("全员禁言 on closes the student's input at once; off opens it again", async () => {
     const page = teacher.page
     await page.getByTestId('room-settings-button').click()
     await page.getByTestId('mute-all-switch').click()
@@ -158,7 +163,7 @@ describe('host control in Chromium on two server nodes', { timeout: 90_000 }, ()
     await snap(student.page, '10-student-mute-all-off')
   })
 
-  it('the teacher answers the student\'s question from the 问答 sheet', async () => {
+  it("the teacher answers the student's question from the 问答 sheet", async () => {
     const s = student.page
     await s.getByText('提问', { exact: true }).click()
     await send(s, '老师，惯性和质量有什么关系？')

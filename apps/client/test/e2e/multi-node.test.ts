@@ -57,7 +57,13 @@ async function menu(page: Page, target: ReturnType<Page['locator']>, expectItem:
   for (let i = 0; ; i++) {
     await page.waitForTimeout(400) // the list may still be scrolling to a new message
     await longPress(page, target)
-    const ok = await page.getByText(expectItem, { exact: true }).waitFor({ timeout: 2000 }).then(() => true, () => false)
+    const ok = await page
+      .getByText(expectItem, { exact: true })
+      .waitFor({ timeout: 2000 })
+      .then(
+        () => true,
+        () => false,
+      )
     if (ok) return
     if (i === 2) {
       await page.screenshot({ path: join(shotsDir, 'failed-long-press.png') })
@@ -97,7 +103,11 @@ describe('H5 in Chromium on two server nodes', { timeout: 60_000 }, () => {
     ;({ siteA, siteB, a: alice, b: bob } = stage)
     ;[nodeA, nodeB] = stage.cluster.nodes
     aliceNodes = trackNodes(alice.page)
-    alice.page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => { if (String(payload).includes('"presence"')) presence.push([Date.now(), String(payload)]) }))
+    alice.page.on('websocket', (ws) =>
+      ws.on('framereceived', ({ payload }) => {
+        if (String(payload).includes('"presence"')) presence.push([Date.now(), String(payload)])
+      }),
+    )
     bobNodes = trackNodes(bob.page)
   }, 120_000)
 
@@ -258,10 +268,14 @@ describe('H5 in Chromium on two server nodes', { timeout: 60_000 }, () => {
     expect(await bob.page.getByText(/条新消息/).count()).toBe(0)
     await snap(bob.page, '11-bob-back-on-node-a')
     await snap(alice.page, '12-alice-final')
-    await overview(alice, [
-      ['01-login', '1. 取个昵称登录'],
-      ['05-question-answered', '2. Bob（节点 B）提问，老师回答'],
-      ['12-alice-final', '3. 节点 B 停机后，消息一条不少、不重'],
-    ], 'overview.png')
+    await overview(
+      alice,
+      [
+        ['01-login', '1. 取个昵称登录'],
+        ['05-question-answered', '2. Bob（节点 B）提问，老师回答'],
+        ['12-alice-final', '3. 节点 B 停机后，消息一条不少、不重'],
+      ],
+      'overview.png',
+    )
   })
 })

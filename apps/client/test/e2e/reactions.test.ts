@@ -15,7 +15,8 @@ import type { H5Site } from '../support/static-proxy'
 const ROOM = 'physics-reactions'
 let snap: ReturnType<typeof screenshots>['snap']
 /** The number beside a toolbar button ("点赞 12" → 12). */
-const count = async (page: Page, testId: string) => Number(/(\d+)\s*$/m.exec((await page.getByTestId(testId).locator('.label').innerText()).trim())?.[1])
+const count = async (page: Page, testId: string) =>
+  Number(/(\d+)\s*$/m.exec((await page.getByTestId(testId).locator('.label').innerText()).trim())?.[1])
 const sprites = (page: Page) => page.getByTestId('reaction-sprite').count()
 
 async function enter(page: Page, site: H5Site, name: string) {
@@ -37,18 +38,18 @@ async function watchSprites(page: Page) {
     new MutationObserver(() => {
       const all = document.querySelectorAll('[data-testid=reaction-sprite]')
       w.maxSprites = Math.max(w.maxSprites, all.length)
-      for (const el of all) if (!seen.has(el)) (seen.add(el), w.spritesSeen++)
+      for (const el of all) if (!seen.has(el)) seen.add(el), w.spritesSeen++
     }).observe(document.body, { childList: true, subtree: true })
   })
 }
-const spriteStats = (page: Page) => page.evaluate(() => {
-  const w = window as unknown as { maxSprites: number; spritesSeen: number }
-  return { max: w.maxSprites, seen: w.spritesSeen }
-})
+const spriteStats = (page: Page) =>
+  page.evaluate(() => {
+    const w = window as unknown as { maxSprites: number; spritesSeen: number }
+    return { max: w.maxSprites, seen: w.spritesSeen }
+  })
 
 describe('reactions in Chromium on two server nodes', { timeout: 90_000 }, () => {
   let stage: TwoNodeStage
-  let cluster: TwoNodeStage['cluster']
   let siteA: H5Site
   let siteB: H5Site
   let alice: Browser
@@ -61,7 +62,7 @@ describe('reactions in Chromium on two server nodes', { timeout: 90_000 }, () =>
     snap = screenshots('e2e-reactions', 0).snap
     // The storm user may react far above the default 10 a second.
     stage = await startTwoNodes({ ...RELAXED_LIMITS, REACT_RATE_LIMIT: '100000' })
-    ;({ cluster, siteA, siteB, a: alice, b: bob } = stage)
+    ;({ siteA, siteB, a: alice, b: bob } = stage)
     alice.page.on('websocket', (ws) => ws.on('framesent', ({ payload }) => aliceSent.push(String(payload))))
   }, 120_000)
 
@@ -100,7 +101,9 @@ describe('reactions in Chromium on two server nodes', { timeout: 90_000 }, () =>
     await alice.page.getByText('送 10 朵', { exact: true }).click()
     await expect.poll(() => count(alice.page, 'flower-button')).toBe(10)
     await expect.poll(() => count(bob.page, 'flower-button'), { timeout: 5000 }).toBe(10)
-    await expect.poll(() => bob.page.locator('[data-testid=reaction-sprite][data-kind=flower]').count(), { timeout: 3000 }).toBeGreaterThan(0)
+    await expect
+      .poll(() => bob.page.locator('[data-testid=reaction-sprite][data-kind=flower]').count(), { timeout: 3000 })
+      .toBeGreaterThan(0)
     await expect.poll(() => bob.page.getByTestId('reaction-line').innerText()).toContain('小明')
     await bob.page.waitForTimeout(400)
     await snap(bob.page, '02-bob-sees-flowers')
@@ -111,14 +114,14 @@ describe('reactions in Chromium on two server nodes', { timeout: 90_000 }, () =>
     await expect.poll(() => sprites(bob.page), { timeout: 6000 }).toBe(0)
     // Nothing became a message.
     const token = JSON.parse((await alice.page.evaluate(() => localStorage.getItem('chat.session'))) ?? '{}').token
-    expect(await serverHistory(cluster.nodes[0].url, token, ROOM)).toEqual([])
+    expect(await serverHistory(stage.cluster.nodes[0].url, token, ROOM)).toEqual([])
     const s = await spriteStats(bob.page)
     expect(s.seen).toBeGreaterThan(0)
     expect(s.max).toBeLessThanOrEqual(MAX_SPRITES)
   })
 
   it('a storm of 400 likes from a third user: exact totals, never more than MAX_SPRITES sprites', async () => {
-    storm = await createClient(cluster.nodes[0].url, '小刚')
+    storm = await createClient(stage.cluster.nodes[0].url, '小刚')
     await storm.messages.join(ROOM)
     const reactions = useReactionsStore(storm.pinia)
     for (let i = 0; i < 400; i++) {

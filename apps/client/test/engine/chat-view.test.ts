@@ -7,7 +7,14 @@ const bob = { id: 'u_bob', name: '鲍勃', avatar: null }
 const labels = { yesterday: '昨天', date: (m: number, d: number) => `${m}月${d}日` }
 const now = new Date(2026, 10, 25, 15, 0).getTime()
 const m = (seq: number, over: Partial<Message> = {}): Message => ({
-  room: 'r', seq, cid: `c${seq}xxxxxxx`, from: bob, kind: 'text', body: { text: `t${seq}` }, ts: now - 3600_000 + seq * 1000, ...over,
+  room: 'r',
+  seq,
+  cid: `c${seq}xxxxxxx`,
+  from: bob,
+  kind: 'text',
+  body: { text: `t${seq}` },
+  ts: now - 3600_000 + seq * 1000,
+  ...over,
 })
 
 function ctx(msgs: Message[], answers = new Map<number, Message>()): ViewContext {
@@ -36,7 +43,15 @@ describe('chat view', () => {
   })
 
   it('keys by sender+cid so the optimistic entry and the stored message are one row', () => {
-    const pending = { room: 'r', cid: 'c9xxxxxxx', kind: 'text' as const, body: { text: 'hi' }, from: alice, ts: now, status: 'sending' as const }
+    const pending = {
+      room: 'r',
+      cid: 'c9xxxxxxx',
+      kind: 'text' as const,
+      body: { text: 'hi' },
+      from: alice,
+      ts: now,
+      status: 'sending' as const,
+    }
     const [p] = toViewItems([], [pending], ctx([]))
     const stored = m(9, { from: alice, cid: 'c9xxxxxxx' })
     const [s] = toViewItems([stored], [], ctx([stored]))

@@ -51,7 +51,11 @@ describe('read state', () => {
   it('group: how many others read each of my messages; my own mark does not count', () => {
     const marks = { a: 10, b: 6, c: 3, [me]: 12 }
     const r = readState({ dm: false, me, marks, mine: [2, 5, 8, 11], roomSize: 5 })
-    expect([...r]).toEqual([[2, 3], [5, 2], [8, 1]])
+    expect([...r]).toEqual([
+      [2, 3],
+      [5, 2],
+      [8, 1],
+    ])
   })
 
   it('nothing in rooms bigger than READ_GROUP_MAX', () => {
@@ -63,9 +67,21 @@ describe('read state', () => {
 
 describe('upload queue', () => {
   function fakeUploader() {
-    const calls: Array<{ path: string; progress: (p: number) => void; resolve: (v: { url: string; width: number; height: number }) => void; reject: (e: unknown) => void; aborted: boolean }> = []
+    const calls: Array<{
+      path: string
+      progress: (p: number) => void
+      resolve: (v: { url: string; width: number; height: number }) => void
+      reject: (e: unknown) => void
+      aborted: boolean
+    }> = []
     const upload = (path: string, progress: (p: number) => void): UploadHandle => {
-      const c = { path, progress, resolve: (_: { url: string; width: number; height: number }) => {}, reject: (_: unknown) => {}, aborted: false }
+      const c = {
+        path,
+        progress,
+        resolve: (_: { url: string; width: number; height: number }) => {},
+        reject: (_: unknown) => {},
+        aborted: false,
+      }
       const done = new Promise<{ url: string; width: number; height: number }>((res, rej) => ((c.resolve = res), (c.reject = rej)))
       calls.push(c)
       return { done, abort: () => ((c.aborted = true), c.reject({ code: 'aborted' })) }
@@ -107,7 +123,10 @@ describe('upload queue', () => {
     f.calls[0].reject({ code: 'too_large' })
     f.calls[1].reject({ code: 'network' })
     await flush()
-    expect(q.of('r').map((i) => [i.status, i.error])).toEqual([['failed', 'too_large'], ['failed', 'network']])
+    expect(q.of('r').map((i) => [i.status, i.error])).toEqual([
+      ['failed', 'too_large'],
+      ['failed', 'network'],
+    ])
     expect(q.retry(big.id)).toBe(false)
     expect(q.retry(lost.id)).toBe(true)
     expect(f.calls.length).toBe(3)

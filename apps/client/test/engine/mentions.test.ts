@@ -6,7 +6,8 @@ const u = (id: string, name: string): User => ({ id, name, avatar: null })
 const li = u('u_li', '小李')
 const wang = u('u_wang', '王老师')
 const me = u('u_me', '我自己')
-const msg = (from: User, seq: number): Message => ({ room: 'r', seq, cid: `c${seq}xxxxxx`, kind: 'text', body: { text: 'x' }, from, ts: seq }) as Message
+const msg = (from: User, seq: number): Message =>
+  ({ room: 'r', seq, cid: `c${seq}xxxxxx`, kind: 'text', body: { text: 'x' }, from, ts: seq }) as Message
 
 describe('mentions', () => {
   it('mentionQuery reads the name typed after a trailing @', () => {

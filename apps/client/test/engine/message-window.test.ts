@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Message } from '@chat/protocol'
 import { growUp, pin, sliceWindow, slideDown, tailWindow, WindowSize, type WindowState } from '../../src/engine/message-window'
 
-const list = (from: number, to: number) =>
-  Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i }) as Message)
+const list = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i }) as Message)
 
 describe('message window', () => {
   it('renders only about `initial` of the newest messages of a 10k room while following', () => {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import type { User } from '@chat/protocol'
 import {
-  HOLD_MS, MAX_SPRITES, makeSprites, ReactionBurst, ReactionCounter, reactionLine, spriteCount, type LineWords,
+  HOLD_MS,
+  MAX_SPRITES,
+  makeSprites,
+  ReactionBurst,
+  ReactionCounter,
+  reactionLine,
+  spriteCount,
+  type LineWords,
 } from '../../src/engine/reactions'
 
 const u = (id: string, name = id): User => ({ id, name, avatar: null })
@@ -36,7 +43,11 @@ describe('makeSprites', () => {
     expect(makeSprites({ likes: 1000, flowers: 1000 }, 0, 1)).toHaveLength(MAX_SPRITES)
     expect(makeSprites({ likes: 1000, flowers: 0 }, 9, 1)).toHaveLength(3)
     // A like storm leaves room for the flowers that came with it.
-    expect(makeSprites({ likes: 1000, flowers: 2 }, 6, 1).map((x) => x.kind).sort()).toEqual(['flower', 'flower', 'like', 'like', 'like', 'like'])
+    expect(
+      makeSprites({ likes: 1000, flowers: 2 }, 6, 1)
+        .map((x) => x.kind)
+        .sort(),
+    ).toEqual(['flower', 'flower', 'like', 'like', 'like', 'like'])
     expect(makeSprites({ likes: 5, flowers: 5 }, MAX_SPRITES, 1)).toEqual([])
     expect(makeSprites({ likes: -2, flowers: 0 }, 0, 1)).toEqual([])
     // A stream, not a block: later ones wait longer.

@@ -64,11 +64,15 @@ describe('emitter', () => {
 describe('api', () => {
   it('sends the bearer token, encodes room ids, and maps error bodies to ApiError', async () => {
     const seen: HttpRequest[] = []
-    const api = createApi(async (req) => {
-      seen.push(req)
-      if (req.url.endsWith('/api/me')) return { status: 401, data: { error: 'unauthorized', message: 'no' } }
-      return { status: 200, data: { messages: [], more: false } }
-    }, () => 'http://h', () => 'tok')
+    const api = createApi(
+      async (req) => {
+        seen.push(req)
+        if (req.url.endsWith('/api/me')) return { status: 401, data: { error: 'unauthorized', message: 'no' } }
+        return { status: 200, data: { messages: [], more: false } }
+      },
+      () => 'http://h',
+      () => 'tok',
+    )
     await api.history('dm:u_a:u_b', 'before', 10, 20)
     expect(seen[0]).toMatchObject({ method: 'GET', url: 'http://h/api/rooms/dm%3Au_a%3Au_b/messages?before=10&limit=20', token: 'tok' })
     const err = await api.me().catch((e) => e)
@@ -78,15 +82,23 @@ describe('api', () => {
 
   it('does not send the token to the login endpoint', async () => {
     const seen: HttpRequest[] = []
-    const api = createApi(async (req) => (seen.push(req), { status: 200, data: { token: 't', user: {} } }), () => 'http://h', () => 'old')
+    const api = createApi(
+      async (req) => (seen.push(req), { status: 200, data: { token: 't', user: {} } }),
+      () => 'http://h',
+      () => 'old',
+    )
     await api.login('Alice')
     expect(seen[0]).toMatchObject({ url: 'http://h/api/login', body: { name: 'Alice' }, token: null })
   })
 
   it('reports a network failure as ApiError status 0', async () => {
-    const api = createApi(async () => {
-      throw new Error('offline')
-    }, () => 'http://h', () => 't')
+    const api = createApi(
+      async () => {
+        throw new Error('offline')
+      },
+      () => 'http://h',
+      () => 't',
+    )
     expect(await api.rooms().catch((e) => [e.status, e.code])).toEqual([0, 'network'])
   })
 })

@@ -5,7 +5,14 @@ import { Timeline } from '../../src/engine/timeline'
 const alice = { id: 'u_alice', name: 'Alice', avatar: null }
 const bob = { id: 'u_bob', name: 'Bob', avatar: null }
 const msg = (seq: number, over: Partial<Message> = {}): Message => ({
-  room: 'lobby', seq, cid: `cid-${seq}-xxxx`, from: bob, kind: 'text', body: { text: `m${seq}` }, ts: 1000 + seq, ...over,
+  room: 'lobby',
+  seq,
+  cid: `cid-${seq}-xxxx`,
+  from: bob,
+  kind: 'text',
+  body: { text: `m${seq}` },
+  ts: 1000 + seq,
+  ...over,
 })
 const seqs = (tl: Timeline) => tl.messages.map((m) => m.seq)
 

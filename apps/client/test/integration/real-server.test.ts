@@ -3,17 +3,13 @@ import { existsSync } from 'node:fs'
 // sockets and HTTP. Skipped (with a note) only while the server has no main.ts yet.
 import { dmRoomId, type Message } from '@chat/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createClient, fetchHttp, serverMain, startServer, until,
-  type Client, type RunningServer,
-} from '../support/real-server'
+import { createClient, fetchHttp, serverMain, startServer, until, type Client, type RunningServer } from '../support/real-server'
 
 const texts = (c: Client, room: string) =>
   (c.messages.timeline(room)?.messages ?? []).filter((m) => m.kind === 'text').map((m) => (m.body as { text: string }).text)
 const seqsOf = (c: Client, room: string) => (c.messages.timeline(room)?.messages ?? []).map((m) => m.seq)
 const contiguous = (seqs: number[]) => seqs.every((s, i) => i === 0 || s === seqs[i - 1] + 1)
 const uniq = (p: string) => `${p}_${Math.random().toString(36).slice(2, 8)}`
-
 
 describe('client stores against the real server', { timeout: 30_000 }, () => {
   let server: RunningServer
@@ -63,7 +59,7 @@ describe('client stores against the real server', { timeout: 30_000 }, () => {
     await until(() => alice.rooms.online[room]?.length === 1, 'bob gone')
   })
 
-  it('likes, flowers, a question and the host\'s answer, and a recall', async () => {
+  it("likes, flowers, a question and the host's answer, and a recall", async () => {
     const room = uniq('class')
     await alice.rooms.create({ id: room, title: '高数第一课' }) // Alice owns it: she may answer
     await alice.messages.join(room)
@@ -71,7 +67,7 @@ describe('client stores against the real server', { timeout: 30_000 }, () => {
     bob.messages.send(room, 'like', {})
     bob.messages.send(room, 'flower', { count: 3 })
     bob.messages.send(room, 'question', { text: '什么时候考试?' })
-    await until(() => alice.messages.timeline(room)!.size === 3, 'alice has bob\'s three')
+    await until(() => alice.messages.timeline(room)!.size === 3, "alice has bob's three")
     const tl = alice.messages.timeline(room)!
     expect(tl.likes).toBe(1)
     expect(tl.flowers).toBe(3)
@@ -118,7 +114,12 @@ describe('client stores against the real server', { timeout: 30_000 }, () => {
     await until(() => alice.messages.timeline(room)!.pending.length === 0, 'acked')
     // The server dedupes a resend of the same cid (as after a lost ack): still one message.
     const token = alice.session.token!
-    const again = await fetchHttp({ method: 'POST', url: `${server.base}/api/rooms/${room}/messages`, token, body: { cid: r.ok ? r.cid : '', kind: 'text', body: { text: 'queued' } } })
+    const again = await fetchHttp({
+      method: 'POST',
+      url: `${server.base}/api/rooms/${room}/messages`,
+      token,
+      body: { cid: r.ok ? r.cid : '', kind: 'text', body: { text: 'queued' } },
+    })
     expect(again.status).toBe(200)
     expect((again.data as { seq: number }).seq).toBe(1)
     await new Promise((res) => setTimeout(res, 200))

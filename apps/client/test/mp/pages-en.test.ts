@@ -55,7 +55,10 @@ describe('mini-program pages in English', { timeout: 60_000 }, () => {
     mp.type('message-input', 'Hello from WeChat\nsecond line')
     await sleep(50)
     mp.tap('send-button')
-    await until(() => web.messages.timeline(ROOM)?.messages.some((m) => (m.body as { text?: string }).text === 'Hello from WeChat\nsecond line'), 'web user gets both lines')
+    await until(
+      () => web.messages.timeline(ROOM)?.messages.some((m) => (m.body as { text?: string }).text === 'Hello from WeChat\nsecond line'),
+      'web user gets both lines',
+    )
     await until(() => mp.texts('message-text').includes('Hello from WeChat\nsecond line'), 'shown whole')
   })
 

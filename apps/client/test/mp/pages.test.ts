@@ -207,9 +207,15 @@ describe('mini-program pages against two server nodes', { timeout: 60_000 }, () 
     mp.type('announcement-input', '今天讲第四章，请带课本')
     await sleep(50)
     mp.tap('announcement-save')
-    await until(() => web.rooms.info[classRoom]?.announcement?.text === '今天讲第四章，请带课本', 'the room push reaches the web user', 10_000)
+    await until(
+      () => web.rooms.info[classRoom]?.announcement?.text === '今天讲第四章，请带课本',
+      'the room push reaches the web user',
+      10_000,
+    )
     await until(() => mp.find('announcement-bar')?.textContent?.includes('今天讲第四章'), 'pinned on the mini-program')
-    expect(mp.requests.filter((r) => r.includes(`/api/rooms/${classRoom}`) && !r.includes('/invite')).map((r) => r.split(' ')[0])).toContain('PUT')
+    expect(
+      mp.requests.filter((r) => r.includes(`/api/rooms/${classRoom}`) && !r.includes('/invite')).map((r) => r.split(' ')[0]),
+    ).toContain('PUT')
     expect(mp.requests.some((r) => r.startsWith('PATCH'))).toBe(false)
   })
 

@@ -5,8 +5,16 @@ import { useHostStore } from '../../src/stores/host'
 import { alice, advance, bob, bootStores } from '../support/store-setup'
 
 const info = (patch: Partial<RoomInfo> = {}): RoomInfo => ({
-  id: 'class', title: '物理', kind: 'group', owner: bob.id, admins: [], access: 'open', mutedAll: false, announcement: null,
-  stats: { likes: 0, flowers: 0 }, ...patch,
+  id: 'class',
+  title: '物理',
+  kind: 'group',
+  owner: bob.id,
+  admins: [],
+  access: 'open',
+  mutedAll: false,
+  announcement: null,
+  stats: { likes: 0, flowers: 0 },
+  ...patch,
 })
 
 /** Boots the stores as Alice in room `class`, owned by Bob; `http` answers the REST calls. */
@@ -96,7 +104,8 @@ describe('host store', () => {
     const env = await inClass((req) => {
       if (req.method === 'PATCH' && req.url.endsWith('/api/rooms/class')) {
         const body = req.body as { announcement?: string }
-        if (body.announcement === 'x') return { status: 403, data: { error: 'forbidden', message: "only the room's owner or admins can do this" } }
+        if (body.announcement === 'x')
+          return { status: 403, data: { error: 'forbidden', message: "only the room's owner or admins can do this" } }
         return { status: 200, data: info({ announcement: { text: body.announcement!, by: alice.id, ts: 1 } }) }
       }
       if (req.method === 'DELETE' && req.url.endsWith('/api/rooms/class/admins/u_carol')) return { status: 204, data: '' }
@@ -105,12 +114,18 @@ describe('host store', () => {
     })
     await env.host.update('class', { announcement: '明天考试' })
     expect(env.rooms.info.class.announcement?.text).toBe('明天考试')
-    await expect(env.host.update('class', { announcement: 'x' })).rejects.toMatchObject({ code: 'forbidden', message: "only the room's owner or admins can do this" })
+    await expect(env.host.update('class', { announcement: 'x' })).rejects.toMatchObject({
+      code: 'forbidden',
+      message: "only the room's owner or admins can do this",
+    })
     await env.host.setAdmin('class', 'u_carol', false)
     await env.host.mute('class', bob.id, 600)
     const rest = env.calls.filter((c) => c.url.includes('/api/rooms/'))
     expect(rest.map((c) => `${c.method} ${new URL(c.url).pathname}`)).toEqual([
-      'PATCH /api/rooms/class', 'PATCH /api/rooms/class', 'DELETE /api/rooms/class/admins/u_carol', 'POST /api/rooms/class/mutes',
+      'PATCH /api/rooms/class',
+      'PATCH /api/rooms/class',
+      'DELETE /api/rooms/class/admins/u_carol',
+      'POST /api/rooms/class/mutes',
     ])
     expect(rest[3].body).toEqual({ userId: bob.id, seconds: 600 })
   })

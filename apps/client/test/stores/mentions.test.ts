@@ -9,9 +9,10 @@ describe('mentions in the stores', () => {
 
   it('mentioned comes from /api/rooms, is set by a live mention of me (not of others) and cleared by opening the room', async () => {
     const env = bootStores({
-      http: async (req) => req.url.endsWith('/api/rooms')
-        ? { status: 200, data: [{ id: 'c1', title: 'c1', kind: 'group', lastSeq: 2, unread: 1, lastMessage: null, mentioned: true }] }
-        : { status: 200, data: alice },
+      http: async (req) =>
+        req.url.endsWith('/api/rooms')
+          ? { status: 200, data: [{ id: 'c1', title: 'c1', kind: 'group', lastSeq: 2, unread: 1, lastMessage: null, mentioned: true }] }
+          : { status: 200, data: alice },
     })
     await env.rooms.refresh()
     expect(env.rooms.list[0].mentioned).toBe(true)

@@ -51,7 +51,10 @@ describe('messages store', () => {
     server.handle(server.last, frame)
     await advance(1)
     expect(tl().pending).toHaveLength(0)
-    expect(tl().messages.map((m) => [m.seq, m.from.id, (m.body as { text: string }).text])).toEqual([[1, 'u_bob', 'old 1'], [2, 'u_alice', '你好']])
+    expect(tl().messages.map((m) => [m.seq, m.from.id, (m.body as { text: string }).text])).toEqual([
+      [1, 'u_bob', 'old 1'],
+      [2, 'u_alice', '你好'],
+    ])
   })
 
   it('refuses an empty or too long text before sending anything', async () => {
@@ -254,7 +257,8 @@ describe('messages store', () => {
     await advance(1)
     env.server.last.push({ type: 'error', id: 9999, code: 'forbidden', message: 'x' }) // unrelated, ignored
     const orig = env.server.handle.bind(env.server)
-    env.server.handle = (s, f) => (f.type === 'join' ? s.push({ type: 'error', id: f.id, code: 'forbidden', message: 'not yours' }) : orig(s, f))
+    env.server.handle = (s, f) =>
+      f.type === 'join' ? s.push({ type: 'error', id: f.id, code: 'forbidden', message: 'not yours' }) : orig(s, f)
     await env.messages.join('dm:u_x:u_y')
     expect(env.messages.joinError['dm:u_x:u_y']).toBe('forbidden')
     expect(env.messages.isJoined('dm:u_x:u_y')).toBe(false)

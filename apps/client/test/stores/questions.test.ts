@@ -6,7 +6,14 @@ import { alice, advance, bob, bootStores } from '../support/store-setup'
 
 const carol = { id: 'u_carol', name: 'Carol', avatar: null }
 const q = (seq: number, from = bob, answers: number[] = []): QuestionItem => ({
-  room: 'class', seq, cid: 'cid' + seq + 'xxxxxx', from, kind: 'question', body: { text: `问题 ${seq}` }, ts: seq, answers,
+  room: 'class',
+  seq,
+  cid: 'cid' + seq + 'xxxxxx',
+  from,
+  kind: 'question',
+  body: { text: `问题 ${seq}` },
+  ts: seq,
+  answers,
 })
 
 /** Alice in room `class`; `/questions` answers from `pages` (one per call, in order). */
@@ -21,14 +28,18 @@ async function setup(pages: Array<{ questions: QuestionItem[]; more: boolean }>)
   })
   await advance(1)
   await env.messages.join('class')
-  return { ...env, questions: useQuestionsStore(), calls: () => calls.filter((c) => c.url.includes('/questions')).map((c) => new URL(c.url).search) }
+  return {
+    ...env,
+    questions: useQuestionsStore(),
+    calls: () => calls.filter((c) => c.url.includes('/questions')).map((c) => new URL(c.url).search),
+  }
 }
 
 describe('questions store', () => {
   beforeEach(() => vi.useFakeTimers())
   afterEach(() => vi.useRealTimers())
 
-  it("a host sees the open questions; answering one (an answer message) takes it off the list", async () => {
+  it('a host sees the open questions; answering one (an answer message) takes it off the list', async () => {
     const env = await setup([{ questions: [q(1), q(3, carol)], more: false }])
     await env.questions.load('class', 'host')
     expect(env.calls()).toEqual(['?state=open&limit=100'])
@@ -59,11 +70,25 @@ describe('questions store', () => {
     ])
     await env.questions.load('class', 'mine')
     expect(env.calls()).toEqual(['?state=all&limit=100', '?state=all&after=2&limit=100'])
-    expect(env.questions.rows('class').map((r) => [r.item.seq, r.answered, r.answerSeq])).toEqual([[2, true, 5], [9, false, 0]])
+    expect(env.questions.rows('class').map((r) => [r.item.seq, r.answered, r.answerSeq])).toEqual([
+      [2, true, 5],
+      [9, false, 0],
+    ])
     // Answered live: the viewer's list says so at once.
-    const answer = { room: 'class', seq: 10, cid: 'ans10xxxxx', from: bob, kind: 'answer', body: { question: 9, text: '是的' }, ts: 10 } as Message
+    const answer = {
+      room: 'class',
+      seq: 10,
+      cid: 'ans10xxxxx',
+      from: bob,
+      kind: 'answer',
+      body: { question: 9, text: '是的' },
+      ts: 10,
+    } as Message
     env.server.last.push({ type: 'message', room: 'class', msg: answer })
-    expect(env.questions.rows('class').map((r) => [r.item.seq, r.answered])).toEqual([[2, true], [9, true]])
+    expect(env.questions.rows('class').map((r) => [r.item.seq, r.answered])).toEqual([
+      [2, true],
+      [9, true],
+    ])
   })
 
   it('a failed load says why instead of showing an empty list', async () => {

@@ -121,7 +121,10 @@ describe('reactions store', () => {
     expect(env.reactions.stats.class).toEqual({ likes: 1, flowers: 0 })
     env.server.last.push({ type: 'error', id: like.id, code: 'rate_limited', message: 'slow down' })
     expect(env.reactions.stats.class).toEqual({ likes: 0, flowers: 0 })
-    expect(refused).toEqual([['class', 'muted'], ['class', 'rate_limited']])
+    expect(refused).toEqual([
+      ['class', 'muted'],
+      ['class', 'rate_limited'],
+    ])
     // The same error again (or one for someone else's id) changes nothing.
     env.server.last.push({ type: 'error', id: like.id, code: 'rate_limited', message: 'slow down' })
     env.server.last.push({ type: 'error', id: 'rx999', code: 'muted', message: '' })

@@ -10,9 +10,10 @@ describe('rooms store', () => {
 
   it('lists the rooms from /api/rooms', async () => {
     const env = bootStores({
-      http: async (req) => req.url.endsWith('/api/rooms')
-        ? { status: 200, data: [{ id: 'c101', title: '高数', kind: 'group', lastSeq: 3, unread: 2, lastMessage: null }] }
-        : { status: 200, data: alice },
+      http: async (req) =>
+        req.url.endsWith('/api/rooms')
+          ? { status: 200, data: [{ id: 'c101', title: '高数', kind: 'group', lastSeq: 3, unread: 2, lastMessage: null }] }
+          : { status: 200, data: alice },
     })
     await env.rooms.refresh()
     expect(env.rooms.list).toMatchObject([{ id: 'c101', unread: 2 }])
@@ -22,12 +23,16 @@ describe('rooms store', () => {
   it('keeps the private chats from the list live (joins them), not the group rooms', async () => {
     const dm = 'dm:u_alice:u_bob'
     const env = bootStores({
-      http: async (req) => req.url.endsWith('/api/rooms')
-        ? { status: 200, data: [
-          { id: dm, title: dm, kind: 'dm', lastSeq: 0, unread: 0, lastMessage: null },
-          { id: 'bigroom', title: 'big', kind: 'group', lastSeq: 9, unread: 0, lastMessage: null },
-        ] }
-        : { status: 200, data: alice },
+      http: async (req) =>
+        req.url.endsWith('/api/rooms')
+          ? {
+              status: 200,
+              data: [
+                { id: dm, title: dm, kind: 'dm', lastSeq: 0, unread: 0, lastMessage: null },
+                { id: 'bigroom', title: 'big', kind: 'group', lastSeq: 9, unread: 0, lastMessage: null },
+              ],
+            }
+          : { status: 200, data: alice },
     })
     await advance(1)
     await env.rooms.refresh()
@@ -47,7 +52,10 @@ describe('rooms store', () => {
     env.server.inject('b', bob, 'hi b')
     env.server.inject('a', bob, 'hi a')
     env.server.inject('b', bob, 'again b')
-    expect(env.rooms.list.map((r) => [r.id, r.unread])).toEqual([['b', 2], ['a', 0]])
+    expect(env.rooms.list.map((r) => [r.id, r.unread])).toEqual([
+      ['b', 2],
+      ['a', 0],
+    ])
     expect(env.rooms.list[0].lastMessage?.body).toEqual({ text: 'again b' })
     env.messages.send('b', 'text', { text: 'mine' })
     await advance(1)
@@ -106,7 +114,15 @@ describe('rooms store', () => {
     const env = bootStores()
     await advance(1)
     expect(env.rooms.isHost('class')).toBe(true) // unknown: the server decides
-    const joined = (role?: string) => ({ type: 'joined', room: { id: 'class', title: 'class', kind: 'group' }, lastSeq: 0, online: [alice], messages: [], more: false, ...(role ? { role } : {}) })
+    const joined = (role?: string) => ({
+      type: 'joined',
+      room: { id: 'class', title: 'class', kind: 'group' },
+      lastSeq: 0,
+      online: [alice],
+      messages: [],
+      more: false,
+      ...(role ? { role } : {}),
+    })
     env.server.last.push(joined('member'))
     expect(env.rooms.isHost('class')).toBe(false)
     env.server.last.push(joined('admin'))
@@ -121,7 +137,7 @@ describe('rooms store: RoomInfo', () => {
   beforeEach(() => vi.useFakeTimers())
   afterEach(() => vi.useRealTimers())
 
-  it('keeps each room\'s RoomInfo from joined and from the room push (title, announcement, roles) live', async () => {
+  it("keeps each room's RoomInfo from joined and from the room push (title, announcement, roles) live", async () => {
     const env = bootStores()
     await advance(1)
     await env.messages.join('class')
@@ -140,7 +156,20 @@ describe('rooms store: RoomInfo', () => {
       http: async (req) => {
         if (req.method === 'POST' && req.url.endsWith('/api/rooms')) {
           sent.push(req.body)
-          return { status: 201, data: { id: 'r_Zx81kQ0aa2', title: '直播课', kind: 'group', owner: alice.id, admins: [], access: 'invite', mutedAll: false, announcement: null, stats: { likes: 0, flowers: 0 } } }
+          return {
+            status: 201,
+            data: {
+              id: 'r_Zx81kQ0aa2',
+              title: '直播课',
+              kind: 'group',
+              owner: alice.id,
+              admins: [],
+              access: 'invite',
+              mutedAll: false,
+              announcement: null,
+              stats: { likes: 0, flowers: 0 },
+            },
+          }
         }
         return { status: 200, data: alice }
       },

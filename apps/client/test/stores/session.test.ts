@@ -41,7 +41,10 @@ describe('session store', () => {
   })
 
   it('logs out when the server refuses the saved token, but not when it is unreachable', async () => {
-    const answers = [{ status: 0, data: null }, { status: 401, data: { error: 'unauthorized', message: 'x' } }]
+    const answers = [
+      { status: 0, data: null },
+      { status: 401, data: { error: 'unauthorized', message: 'x' } },
+    ]
     let i = 0
     const { deps, session } = setup(() => {
       const a = answers[i++]
@@ -58,7 +61,10 @@ describe('session store', () => {
   })
 
   it('uses WeChat login when the platform has a code', async () => {
-    const { session, seen } = setup(() => ({ status: 200, data: { token: 'wx', user } }), async () => 'code-1')
+    const { session, seen } = setup(
+      () => ({ status: 200, data: { token: 'wx', user } }),
+      async () => 'code-1',
+    )
     await session.loginAuto('Alice')
     expect(seen.map((r) => r.url)).toEqual(['http://chat.test/api/login/wechat'])
     expect(seen[0].body).toEqual({ code: 'code-1', name: 'Alice' })
@@ -67,7 +73,10 @@ describe('session store', () => {
 
   it('falls back to guest login when the server has WeChat disabled (503)', async () => {
     const { session, seen } = setup(
-      (req) => req.url.endsWith('/wechat') ? { status: 503, data: { error: 'wechat_disabled', message: 'off' } } : { status: 200, data: { token: 'g', user } },
+      (req) =>
+        req.url.endsWith('/wechat')
+          ? { status: 503, data: { error: 'wechat_disabled', message: 'off' } }
+          : { status: 200, data: { token: 'g', user } },
       async () => 'code-2',
     )
     await session.loginAuto('Alice')

@@ -9,7 +9,8 @@ import { advance, alice, bootStores } from '../support/store-setup'
 const DAY = 86_400_000
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')
 /** A JWT-shaped token issued at `iat` (ms) living `ttl` ms. */
-const jwt = (iat: number, ttl: number, tag = 'x') => `h.${b64({ sub: alice.id, iat: Math.floor(iat / 1000), exp: Math.floor((iat + ttl) / 1000), tag })}.s`
+const jwt = (iat: number, ttl: number, tag = 'x') =>
+  `h.${b64({ sub: alice.id, iat: Math.floor(iat / 1000), exp: Math.floor((iat + ttl) / 1000), tag })}.s`
 
 function refreshingServer(ttl: number) {
   const calls: HttpRequest[] = []

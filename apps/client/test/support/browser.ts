@@ -20,12 +20,20 @@ export async function longPress(page: Page, selector: ReturnType<Page['locator']
 
 export const CHROMIUM = '/usr/bin/chromium'
 const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ]
 
 /** A fresh browser profile with a phone-sized viewport (Chinese, light, unless told otherwise). */
-export async function openBrowser(opts: { locale?: string; colorScheme?: 'light' | 'dark' } = {}): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
+export async function openBrowser(
+  opts: { locale?: string; colorScheme?: 'light' | 'dark' } = {},
+): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'chat-chromium-'))
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,

@@ -1,12 +1,7 @@
 // Real multi-node deployments for the client's end-to-end tests: the server's own cluster
 // helper (nodes as processes on a fresh Postgres database and a Redis of their own), reused
 // across packages so both suites start nodes the same way.
-import {
-  serverNode,
-  startCluster,
-  type NodeProcess,
-  type TestCluster,
-} from '../../../server/test/helpers/cluster'
+import { serverNode, startCluster, type NodeProcess, type TestCluster } from '../../../server/test/helpers/cluster'
 
 export { startCluster, type NodeProcess, type TestCluster }
 
@@ -28,7 +23,11 @@ export async function addNodeOnPort(cluster: TestCluster, id: string, port: numb
 }
 
 /** The stored history of a room, as the server has it (seq ascending). */
-export async function serverHistory(base: string, token: string, room: string): Promise<Array<{ seq: number; kind: string; body: Record<string, unknown>; recalled?: boolean }>> {
+export async function serverHistory(
+  base: string,
+  token: string,
+  room: string,
+): Promise<Array<{ seq: number; kind: string; body: Record<string, unknown>; recalled?: boolean }>> {
   const out: Array<{ seq: number; kind: string; body: Record<string, unknown>; recalled?: boolean }> = []
   for (let after = 0; ; ) {
     const res = await fetch(`${base}/api/rooms/${encodeURIComponent(room)}/messages?after=${after}&limit=100`, {

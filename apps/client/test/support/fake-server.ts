@@ -14,11 +14,22 @@ export class FakeSocket implements SocketLike {
   user: User | null = null
   rooms = new Set<string>()
   private h: { open?: () => void; message?: (d: string) => void; close?: (c: number, r: string) => void; error?: (e: unknown) => void } = {}
-  constructor(readonly server: FakeServer, readonly url: string) {}
-  onOpen(cb: () => void) { this.h.open = cb }
-  onMessage(cb: (d: string) => void) { this.h.message = cb }
-  onClose(cb: (c: number, r: string) => void) { this.h.close = cb }
-  onError(cb: (e: unknown) => void) { this.h.error = cb }
+  constructor(
+    readonly server: FakeServer,
+    readonly url: string,
+  ) {}
+  onOpen(cb: () => void) {
+    this.h.open = cb
+  }
+  onMessage(cb: (d: string) => void) {
+    this.h.message = cb
+  }
+  onClose(cb: (c: number, r: string) => void) {
+    this.h.close = cb
+  }
+  onError(cb: (e: unknown) => void) {
+    this.h.error = cb
+  }
   send(data: string) {
     if (this.closed) throw new Error('socket closed')
     const f = JSON.parse(data) as ClientFrame
@@ -31,8 +42,12 @@ export class FakeSocket implements SocketLike {
     this.server.drop(this)
   }
   // server side
-  open() { this.h.open?.() }
-  push(f: ServerFrame | Record<string, unknown>) { if (!this.closed) this.h.message?.(JSON.stringify(f)) }
+  open() {
+    this.h.open?.()
+  }
+  push(f: ServerFrame | Record<string, unknown>) {
+    if (!this.closed) this.h.message?.(JSON.stringify(f))
+  }
   /** The server (or the network) closes the socket. */
   kill(code = 1006, reason = '') {
     if (this.closed) return
@@ -40,10 +55,19 @@ export class FakeSocket implements SocketLike {
     this.server.drop(this)
     this.h.close?.(code, reason)
   }
-  fail() { this.h.error?.(new Error('refused')); this.kill(1006) }
+  fail() {
+    this.h.error?.(new Error('refused'))
+    this.kill(1006)
+  }
 }
 
-interface Room { messages: Message[]; cids: Map<string, Message>; info: RoomInfo; members: Set<string>; invite: string }
+interface Room {
+  messages: Message[]
+  cids: Map<string, Message>
+  info: RoomInfo
+  members: Set<string>
+  invite: string
+}
 
 export class FakeServer {
   sockets: FakeSocket[] = []
@@ -78,12 +102,24 @@ export class FakeServer {
     return this.sockets.filter((s) => !s.closed)
   }
 
-  addUser(token: string, user: User) { this.users.set(token, user) }
+  addUser(token: string, user: User) {
+    this.users.set(token, user)
+  }
 
   room(id: string): Room {
     let r = this.rooms.get(id)
     if (!r) {
-      const info: RoomInfo = { id, title: id, kind: id.startsWith('dm:') ? 'dm' : 'group', owner: null, admins: [], access: 'open', mutedAll: false, announcement: null, stats: { likes: 0, flowers: 0 } }
+      const info: RoomInfo = {
+        id,
+        title: id,
+        kind: id.startsWith('dm:') ? 'dm' : 'group',
+        owner: null,
+        admins: [],
+        access: 'open',
+        mutedAll: false,
+        announcement: null,
+        stats: { likes: 0, flowers: 0 },
+      }
       this.rooms.set(id, (r = { messages: [], cids: new Map(), info, members: new Set(), invite: 'invite-' + id }))
     }
     return r
@@ -116,7 +152,9 @@ export class FakeServer {
     return msg
   }
 
-  drop(s: FakeSocket) { s.rooms.clear() }
+  drop(s: FakeSocket) {
+    s.rooms.clear()
+  }
 
   handle(s: FakeSocket, f: ClientFrame) {
     if (s.closed) return
@@ -143,16 +181,21 @@ export class FakeServer {
         }
         return this.join(s, f.room, f.after, id, f.invite)
       }
-      case 'leave': s.rooms.delete(f.room); return s.push({ type: 'left', ...id, room: f.room })
-      case 'ping': return s.push({ type: 'pong', ...id, ts: Date.now() })
+      case 'leave':
+        s.rooms.delete(f.room)
+        return s.push({ type: 'left', ...id, room: f.room })
+      case 'ping':
+        return s.push({ type: 'pong', ...id, ts: Date.now() })
       case 'send': {
         if (!needJoined(f.room)) return
         this.sendCount++
         const r = this.room(f.room)
         const until = this.mutedUntil.get(s.user.id) ?? 0
-        if (until > Date.now()) return s.push({ type: 'error', ...id, code: 'muted', message: `muted in this room until ${new Date(until).toISOString()}` })
+        if (until > Date.now())
+          return s.push({ type: 'error', ...id, code: 'muted', message: `muted in this room until ${new Date(until).toISOString()}` })
         if (this.muted.has(s.user.id)) return s.push({ type: 'error', ...id, code: 'muted', message: 'muted' })
-        if (r.info.mutedAll && this.roleOf(r, s.user.id) === 'member') return s.push({ type: 'error', ...id, code: 'muted', message: 'the room is muted' })
+        if (r.info.mutedAll && this.roleOf(r, s.user.id) === 'member')
+          return s.push({ type: 'error', ...id, code: 'muted', message: 'the room is muted' })
         let msg = r.cids.get(`${s.user.id}\n${f.cid}`)
         const fresh = !msg
         if (!msg) msg = this.store(f.room, s.user, f.kind, f.body, f.cid)
@@ -183,7 +226,8 @@ export class FakeServer {
         if (!m) return s.push({ type: 'error', ...id, code: 'not_found', message: 'no such message' })
         m.recalled = true
         m.body = {}
-        for (const o of this.live) if (o.rooms.has(f.room)) o.push({ type: 'recalled', ...(o === s ? id : {}), room: f.room, seq: f.seq, by: s.user.id })
+        for (const o of this.live)
+          if (o.rooms.has(f.room)) o.push({ type: 'recalled', ...(o === s ? id : {}), room: f.room, seq: f.seq, by: s.user.id })
         return
       }
       case 'typing':
@@ -204,6 +248,16 @@ export class FakeServer {
     const page = after === undefined ? all.slice(-30) : all.filter((m) => m.seq > after).slice(0, 200)
     const more = after === undefined ? all.length > 30 : all.filter((m) => m.seq > after).length > 200
     const until = this.mutedUntil.get(s.user!.id) ?? 0
-    s.push({ type: 'joined', ...id, room: r.info, role: this.roleOf(r, s.user!.id), mutedUntil: until > Date.now() ? until : null, lastSeq: all.length, online: [s.user!], messages: page, more })
+    s.push({
+      type: 'joined',
+      ...id,
+      room: r.info,
+      role: this.roleOf(r, s.user!.id),
+      mutedUntil: until > Date.now() ? until : null,
+      lastSeq: all.length,
+      online: [s.user!],
+      messages: page,
+      more,
+    })
   }
 }

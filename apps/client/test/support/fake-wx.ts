@@ -21,7 +21,8 @@ function socketTask(url: string, sockets: WebSocket[]) {
     close: ({ code, reason }: { code?: number; reason?: string } = {}) => ws.close(code ?? 1000, reason),
     onOpen: (cb: () => void) => ws.on('open', () => cb()),
     onMessage: (cb: (r: { data: string }) => void) => ws.on('message', (d) => cb({ data: d.toString() })),
-    onClose: (cb: (r: { code: number; reason: string }) => void) => ws.on('close', (code, reason) => cb({ code, reason: reason.toString() })),
+    onClose: (cb: (r: { code: number; reason: string }) => void) =>
+      ws.on('close', (code, reason) => cb({ code, reason: reason.toString() })),
     onError: (cb: (e: { errMsg: string }) => void) => ws.on('error', (e) => cb({ errMsg: String(e) })),
   }
 }
@@ -30,7 +31,20 @@ export function installFakeWx(): FakeWx {
   const state: FakeWx = { storage: new Map(), sockets: [], toasts: [], app: null }
   const done = (o: Callbacks, r: unknown) => (o.success?.(r), o.complete?.(r))
   const failed = (o: Callbacks, errMsg: string) => (o.fail?.({ errMsg }), o.complete?.({ errMsg }))
-  const info = { platform: 'devtools', windowWidth: 375, windowHeight: 700, pixelRatio: 2, language: 'zh_CN', SDKVersion: '3.5.0', version: '8.0.50', system: 'iOS 17', model: 'iPhone', brand: 'Apple', screenHeight: 812, safeArea: { top: 44, bottom: 778, right: 375 } }
+  const info = {
+    platform: 'devtools',
+    windowWidth: 375,
+    windowHeight: 700,
+    pixelRatio: 2,
+    language: 'zh_CN',
+    SDKVersion: '3.5.0',
+    version: '8.0.50',
+    system: 'iOS 17',
+    model: 'iPhone',
+    brand: 'Apple',
+    screenHeight: 812,
+    safeArea: { top: 44, bottom: 778, right: 375 },
+  }
   const api: Record<string, unknown> = {
     getSystemInfoSync: () => info,
     getWindowInfo: () => info,
@@ -67,8 +81,19 @@ export function installFakeWx(): FakeWx {
     canIUse: () => true,
   }
   // Navigation and UI calls succeed and do nothing (no pages are rendered here).
-  for (const k of ['reLaunch', 'navigateTo', 'navigateBack', 'redirectTo', 'showLoading', 'hideLoading', 'setNavigationBarTitle',
-    'showActionSheet', 'previewImage', 'stopPullDownRefresh', 'setClipboardData']) {
+  for (const k of [
+    'reLaunch',
+    'navigateTo',
+    'navigateBack',
+    'redirectTo',
+    'showLoading',
+    'hideLoading',
+    'setNavigationBarTitle',
+    'showActionSheet',
+    'previewImage',
+    'stopPullDownRefresh',
+    'setClipboardData',
+  ]) {
     api[k] = (o: Callbacks = {}) => done(o, {})
   }
   const wx = new Proxy(api, {

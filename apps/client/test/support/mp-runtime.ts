@@ -82,7 +82,19 @@ export interface MiniProgram {
 function installDom(): void {
   if ((globalThis as Record<string, unknown>).__mpDom) return
   const { window } = new JSDOM('<!doctype html><html><body></body></html>')
-  const names = ['window', 'document', 'Node', 'Element', 'HTMLElement', 'Event', 'CustomEvent', 'MutationObserver', 'getComputedStyle', 'TouchEvent', 'Touch']
+  const names = [
+    'window',
+    'document',
+    'Node',
+    'Element',
+    'HTMLElement',
+    'Event',
+    'CustomEvent',
+    'MutationObserver',
+    'getComputedStyle',
+    'TouchEvent',
+    'Touch',
+  ]
   for (const k of names) {
     const value = k === 'window' ? window : (window as unknown as Record<string, unknown>)[k]
     Object.defineProperty(globalThis, k, { value, configurable: true, writable: true })
@@ -108,8 +120,9 @@ export function launchMiniProgram(root: string, opts: { language?: string; entry
   const requests: string[] = []
   const titles: string[] = []
   const subscribes: string[][] = []
-  const built = opts.server ? JSON.parse(readFileSync(`${root}.json`, 'utf8')).serverUrl as string : ''
-  const to = (url: string) => (opts.server && built ? url.replace(built, opts.server).replace(built.replace('http', 'ws'), opts.server.replace('http', 'ws')) : url)
+  const built = opts.server ? (JSON.parse(readFileSync(`${root}.json`, 'utf8')).serverUrl as string) : ''
+  const to = (url: string) =>
+    opts.server && built ? url.replace(built, opts.server).replace(built.replace('http', 'ws'), opts.server.replace('http', 'ws')) : url
   let image: string | null = null
   let app: Instance | null = null
   const g = globalThis as Record<string, unknown>
@@ -244,7 +257,10 @@ export function launchMiniProgram(root: string, opts: { language?: string; entry
     const node = (el as unknown as { __wxElement?: unknown }).__wxElement
     if (!node) throw new Error('not a rendered mini-program element')
     const extraFields = { touches: [], changedTouches: [] }
-    exparser.Event.dispatchEvent(node, exparser.Event.create(type, detail, { bubbles: true, composed: true, capturePhase: true, extraFields }))
+    exparser.Event.dispatchEvent(
+      node,
+      exparser.Event.create(type, detail, { bubbles: true, composed: true, capturePhase: true, extraFields }),
+    )
   }
 
   return {

@@ -24,10 +24,12 @@ function socketTask(url: string, sockets: WebSocket[]) {
   ws.on('error', () => {}) // reported through onError
   return {
     send: ({ data }: { data: string }) => ws.send(data),
-    close: ({ code, reason }: { code?: number; reason?: string } = {}) => (ws.readyState === ws.CONNECTING ? ws.terminate() : ws.close(code ?? 1000, reason)),
+    close: ({ code, reason }: { code?: number; reason?: string } = {}) =>
+      ws.readyState === ws.CONNECTING ? ws.terminate() : ws.close(code ?? 1000, reason),
     onOpen: (cb: (r: object) => void) => void ws.on('open', () => cb({})),
     onMessage: (cb: (r: { data: string }) => void) => void ws.on('message', (d) => cb({ data: d.toString() })),
-    onClose: (cb: (r: { code: number; reason: string }) => void) => void ws.on('close', (code, reason) => cb({ code, reason: reason.toString() })),
+    onClose: (cb: (r: { code: number; reason: string }) => void) =>
+      void ws.on('close', (code, reason) => cb({ code, reason: reason.toString() })),
     onError: (cb: (e: { errMsg: string }) => void) => void ws.on('error', (e) => cb({ errMsg: String(e) })),
   }
 }
@@ -59,7 +61,9 @@ export function networkApis(to: (url: string) => string, requests: string[], soc
         .catch((e) => failed(o, `request:fail ${e}`))
       return { abort() {}, onHeadersReceived() {}, offHeadersReceived() {} }
     },
-    uploadFile(o: { url: string; filePath: string; name: string; header?: Record<string, string>; formData?: Record<string, string> } & Callbacks) {
+    uploadFile(
+      o: { url: string; filePath: string; name: string; header?: Record<string, string>; formData?: Record<string, string> } & Callbacks,
+    ) {
       const form = new FormData()
       for (const [k, v] of Object.entries(o.formData ?? {})) form.append(k, v)
       form.append(o.name, new Blob([readFileSync(o.filePath)], { type: 'image/png' }), basename(o.filePath))

@@ -69,7 +69,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     const end = Date.now() + 20_000
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`server exited (${proc.exitCode}):\n${log}`)
-      const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false)
+      const ok = await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
       if (ok) return
       if (Date.now() > end) throw new Error(`server did not become healthy:\n${log}`)
       await sleep(100)

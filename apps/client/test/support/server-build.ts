@@ -22,4 +22,3 @@ export function ensureServerBuilt(): void {
   if (existsSync(serverMain) && statSync(serverMain).mtimeMs >= sources) return
   execFileSync('pnpm', ['--filter', '@chat/server', 'build'], { cwd: repoRoot, stdio: 'pipe', timeout: 180_000 })
 }
-

@@ -32,7 +32,9 @@ export function bootStores(opts: { server?: FakeServer; user?: User; token?: str
   const chat = useChatStore()
   chat.boot()
   return {
-    server, deps, chat,
+    server,
+    deps,
+    chat,
     session: useSessionStore(),
     conn: useConnectionStore(),
     messages: useMessagesStore(),

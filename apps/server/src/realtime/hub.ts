@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
 import { CloseCode, type Message, type MutePush, type KickedPush } from '@chat/protocol'
-import type { FastifyBaseLogger } from 'fastify'
 import type { Broker } from '../broker/types'
 import { PresenceGuard } from '../presence/guard'
 import type { Presence } from '../presence/types'
@@ -9,7 +8,7 @@ import type { Connection } from './connection'
 import { PresenceCoalescer } from './presence-coalescer'
 import { RoomFeed } from './room-feed'
 import { ThrottledLog } from './throttled-log'
-import { Upkeep } from './upkeep'
+import { Upkeep, type UpkeepDeps } from './upkeep'
 import {
   CONTROL_CHANNEL,
   decodeEnvelope,
@@ -21,18 +20,16 @@ import {
   type RoomEvent,
 } from './envelope'
 
-export interface HubDeps {
+export interface HubDeps extends UpkeepDeps {
   nodeId: string
   store: Store
   broker: Broker
   presence: Presence
-  log: FastifyBaseLogger
   gapFillDelayMs: number
   /** See FeedDeps.pushWindowMs; 0 when not given. */
   pushWindowMs?: number
   /** See FeedDeps.windowMinMembers; 100 when not given. */
   windowMinMembers?: number
-  tailCheckMs: number
   metrics?: {
     delivered(n: number): void
     brokerError(): void

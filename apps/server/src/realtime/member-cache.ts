@@ -1,3 +1,4 @@
+import { Backoff } from '../lib/deadline'
 import type { MemberRecord } from '../store/types'
 
 /** A room's change stamp shared by every node (Redis), or null when none is held. */
@@ -22,6 +23,12 @@ export class MemberCache {
   private readonly entries = new Map<string, { member: MemberRecord; stamp: string | null; until: number }>()
   /** Bumped by every drop: a read that started before one must not be kept. */
   private gen = 0
+  /**
+   * A stamp read must not hold a send up while Redis is away (the client's retries would
+   * stall every send for seconds): it gets a short deadline, and after a miss the next
+   * second's calls skip Redis and read the store at once.
+   */
+  private readonly stampLink = new Backoff({ timeoutMs: 200, retryMs: 1000, what: 'room stamp' })
 
   constructor(
     private readonly stamps: RoomStamps | null,
@@ -38,7 +45,8 @@ export class MemberCache {
     const key = `${room}\n${userId}`
     const gen = this.gen
     // undefined: Redis did not answer — the entries then hold for their TTL (unless strict).
-    const stamp = this.stamps ? await this.stamps.read(room).catch(() => undefined) : null
+    const stamps = this.stamps
+    const stamp = stamps ? await this.stampLink.run(() => stamps.read(room)).catch(() => undefined) : null
     const now = Date.now()
     const hit = this.entries.get(key)
     if (hit && hit.until > now && (stamp === undefined ? !strict : hit.stamp === stamp)) return hit.member
