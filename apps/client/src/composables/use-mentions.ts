@@ -15,7 +15,8 @@ export function useMentions(room: Ref<string>, draft: Ref<string>, me: Ref<strin
 
   const candidates = computed(() => {
     if (!open.value) return []
-    const tl = (messages.versions[room.value], messages.timeline(room.value))
+    void messages.versions[room.value] // the timeline is not reactive: its version is
+    const tl = messages.timeline(room.value)
     return mentionCandidates(rooms.online[room.value] ?? [], tl?.messages ?? [], me.value, query.value)
   })
 

@@ -20,7 +20,8 @@ export function useReactions(room: Ref<string>, mutedText: Ref<string>, toast: (
   const counts = computed(() => {
     const s = reactions.stats[room.value]
     if (s) return s
-    const tl = (messages.versions[room.value], messages.timeline(room.value))
+    void messages.versions[room.value] // the timeline is not reactive: its version is
+    const tl = messages.timeline(room.value)
     return { likes: tl?.likes ?? 0, flowers: tl?.flowers ?? 0 }
   })
 

@@ -12,15 +12,17 @@ import type {
   User,
 } from '@chat/protocol'
 import { apiUrl } from './server-url'
-import type { HttpClient, HttpRequest } from './types'
+import type { HttpClient, HttpRequest, HttpResponse } from './types'
 
+/** A call that failed: its HTTP status (0: no answer at all) and the contract's error code. */
 export class ApiError extends Error {
+  readonly code: string
   constructor(
     readonly status: number,
-    readonly code: string,
-    message: string,
+    body: { error?: unknown; message?: string },
   ) {
-    super(message)
+    super(body.message ?? `HTTP ${status}`)
+    this.code = typeof body.error === 'string' ? body.error : `http_${status}`
   }
 }
 
@@ -62,15 +64,14 @@ export interface RoomPatch {
 
 export function createApi(http: HttpClient, base: () => string, token: () => string | null): Api {
   async function call<T>(method: HttpRequest['method'], path: string, body?: unknown, auth = true): Promise<T> {
-    let res
+    let res: HttpResponse
     try {
       res = await http({ method, url: apiUrl(base(), path), token: auth ? token() : null, body })
     } catch (e) {
-      throw new ApiError(0, 'network', (e as Error)?.message || 'network error')
+      throw new ApiError(0, { error: 'network', message: (e as Error)?.message || 'network error' })
     }
     if (res.status >= 200 && res.status < 300) return res.data as T
-    const err = (res.data ?? {}) as Partial<HttpError>
-    throw new ApiError(res.status, typeof err.error === 'string' ? err.error : `http_${res.status}`, err.message ?? `HTTP ${res.status}`)
+    throw new ApiError(res.status, (res.data ?? {}) as Partial<HttpError>)
   }
   const enc = encodeURIComponent
   return {

@@ -107,7 +107,7 @@ export class UploadQueue {
 
   retry(id: number): boolean {
     const item = this.find(id)
-    if (!item || item.status !== 'failed' || !uploadCanRetry(item.error)) return false
+    if (item?.status !== 'failed' || !uploadCanRetry(item.error)) return false
     this.run(id)
     return true
   }

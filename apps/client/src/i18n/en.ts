@@ -188,7 +188,8 @@ export const en: Strings = {
   mentionedTag: '[You were mentioned]',
   copyLink: 'Copy link',
   logoutConfirmGuest:
-    'You are signed in as a guest. Once you log out you cannot come back as this user: your chats and private messages will be gone. Log out?',
+    'You are signed in as a guest. Once you log out you cannot come back as this user: ' +
+    'your chats and private messages will be gone. Log out?',
   logoutConfirmWechat: 'Log out? Sign in with WeChat again to come back to this account.',
   loginWechatAvatar: 'Use my WeChat photo',
   loginWechatAvatarChosen: 'WeChat photo chosen',

@@ -9,6 +9,7 @@ export function serverBase(): string {
   return window.location.origin
   // #endif
   // #ifndef H5
+  // biome-ignore lint/correctness/noUnreachable: uni's #ifdef leaves one branch per platform
   return 'http://127.0.0.1:3000'
   // #endif
 }
@@ -19,6 +20,7 @@ export const pauseInBackground: boolean = (() => {
   return true
   // #endif
   // #ifndef MP-WEIXIN
+  // biome-ignore lint/correctness/noUnreachable: uni's #ifdef leaves one branch per platform
   return false
   // #endif
 })()
@@ -35,6 +37,7 @@ export function wechatCode(): Promise<string | null> {
   })
   // #endif
   // #ifndef MP-WEIXIN
+  // biome-ignore lint/correctness/noUnreachable: uni's #ifdef leaves one branch per platform
   return Promise.resolve(null)
   // #endif
 }
@@ -44,6 +47,7 @@ export const hasWechatLogin: boolean = (() => {
   return true
   // #endif
   // #ifndef MP-WEIXIN
+  // biome-ignore lint/correctness/noUnreachable: uni's #ifdef leaves one branch per platform
   return false
   // #endif
 })()
@@ -54,6 +58,7 @@ export function roomLink(room: string, invite?: string | null): string {
   return h5ChatUrl(window.location.href, room, invite)
   // #endif
   // #ifndef H5
+  // biome-ignore lint/correctness/noUnreachable: uni's #ifdef leaves one branch per platform
   return chatPath(room, invite)
   // #endif
 }
@@ -64,6 +69,7 @@ export const canShare: boolean = (() => {
   return true
   // #endif
   // #ifndef MP-WEIXIN
+  // biome-ignore lint/correctness/noUnreachable: uni's #ifdef leaves one branch per platform
   return false
   // #endif
 })()
@@ -75,6 +81,7 @@ export const enterSends: boolean = (() => {
   return true
   // #endif
   // #ifndef H5
+  // biome-ignore lint/correctness/noUnreachable: uni's #ifdef leaves one branch per platform
   return false
   // #endif
 })()

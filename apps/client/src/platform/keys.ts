@@ -19,6 +19,7 @@ export function bindEnterToSend(host: unknown, send: (value: string) => void): (
   return () => el.removeEventListener('keydown', onKey)
   // #endif
   // #ifndef H5
+  // biome-ignore lint/correctness/noUnreachable: uni's #ifdef leaves one branch per platform
   return () => {}
   // #endif
 }

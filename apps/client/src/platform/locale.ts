@@ -8,6 +8,7 @@ export function systemLanguage(): string {
   return (typeof navigator !== 'undefined' && navigator.language) || ''
   // #endif
   // #ifndef H5
+  // biome-ignore lint/correctness/noUnreachable: uni's #ifdef leaves one branch per platform
   try {
     // getAppBaseInfo is the non-deprecated source on newer base libraries.
     const base: { language?: string } = typeof uni.getAppBaseInfo === 'function' ? uni.getAppBaseInfo() : {}

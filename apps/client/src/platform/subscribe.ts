@@ -6,6 +6,7 @@ export const hasSubscribe: boolean = (() => {
   return true
   // #endif
   // #ifndef MP-WEIXIN
+  // biome-ignore lint/correctness/noUnreachable: uni's #ifdef leaves one branch per platform
   return false
   // #endif
 })()
@@ -33,6 +34,7 @@ export function requestSubscribe(templateIds: string[]): Promise<Record<string, 
   })
   // #endif
   // #ifndef MP-WEIXIN
+  // biome-ignore lint/correctness/noUnreachable: uni's #ifdef leaves one branch per platform
   return Promise.reject(new Error('subscribe messages exist only in WeChat'))
   // #endif
 }

@@ -50,7 +50,9 @@ export const useMessagesStore = defineStore('messages', () => {
     touch,
     isJoined: (r) => joinedHere.has(r),
     join: (r) => join(r),
-    refused: (room, code, message) => refusalListeners.forEach((fn) => fn(room, code, message)),
+    refused: (room, code, message) => {
+      for (const fn of refusalListeners) fn(room, code, message)
+    },
   })
 
   cs.onResume(() => {
@@ -161,7 +163,7 @@ export const useMessagesStore = defineStore('messages', () => {
     try {
       for (let round = 0; round < 1000; round++) {
         const tl = timelines.get(room)
-        if (!tl || !tl.hasGap() || !joinedHere.has(room) || !conn.isOpen) break
+        if (!tl?.hasGap() || !joinedHere.has(room) || !conn.isOpen) break
         const before = tl.hwm
         const reply = await conn.request<HistoryReplyFrame>({ type: 'history', room, after: tl.hwm, limit: 100 })
         if (tl.hwm === before) {
@@ -223,7 +225,7 @@ export const useMessagesStore = defineStore('messages', () => {
 
   async function loadOlder(room: string): Promise<void> {
     const tl = timelines.get(room)
-    if (!tl || !tl.hasOlder || loadingOlder[room] || !joinedHere.has(room)) return
+    if (!tl?.hasOlder || loadingOlder[room] || !joinedHere.has(room)) return
     loadingOlder[room] = true
     try {
       const before = tl.firstSeq || tl.lastSeq + 1
@@ -243,7 +245,7 @@ export const useMessagesStore = defineStore('messages', () => {
   /** Tells the server (and so the unread counts) how far the user has read. */
   function markRead(room: string): void {
     const tl = timelines.get(room)
-    if (!tl || !tl.hwm || (readSent.get(room) ?? 0) >= tl.hwm) return
+    if (!tl?.hwm || (readSent.get(room) ?? 0) >= tl.hwm) return
     if (conn.send({ type: 'read', room, seq: tl.hwm })) readSent.set(room, tl.hwm)
   }
 
@@ -252,7 +254,10 @@ export const useMessagesStore = defineStore('messages', () => {
     joinError,
     loadingOlder,
     timeline: (room: string) => timelines.get(room),
-    isJoined: (room: string) => (versions[room], joinedHere.has(room)),
+    isJoined: (room: string) => {
+      void versions[room] // joinedHere is a plain Set: a join or leave bumps the version
+      return joinedHere.has(room)
+    },
     join,
     refresh,
     leave,

@@ -69,7 +69,7 @@ export const useQuestionsStore = defineStore('questions', () => {
 
   function loadMore(room: string): Promise<void> {
     const q = byRoom[room]
-    if (!q || !q.more || q.loading) return Promise.resolve()
+    if (!q?.more || q.loading) return Promise.resolve()
     return fetchPages(room, q, q.mode === 'host' ? 1 : MINE_PAGES)
   }
 

@@ -138,7 +138,7 @@ export const useReactionsStore = defineStore('reactions', () => {
       sent.delete(f.id)
       counter(s.room).undo(s.kind, s.count)
       refresh(s.room)
-      refusalListeners.forEach((fn) => fn(s.room, f.code))
+      for (const fn of refusalListeners) fn(s.room, f.code)
     }
   })
 

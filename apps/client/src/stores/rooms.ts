@@ -74,6 +74,12 @@ export const useRoomsStore = defineStore('rooms', () => {
     if (r) r.title = room.title
   }
 
+  /** Opened (or read elsewhere): no unread count, no [有人@我]. */
+  const markSeen = (r: RoomSummary) => {
+    r.unread = 0
+    r.mentioned = false
+  }
+
   function upsert(id: string, patch: (r: RoomSummary) => void): void {
     let r = list.value.find((x) => x.id === id)
     if (!r) {
@@ -151,7 +157,7 @@ export const useRoomsStore = defineStore('rooms', () => {
         return
       }
       case 'read':
-        if (f.user === me()) upsert(f.room, (r) => ((r.unread = 0), (r.mentioned = false)))
+        if (f.user === me()) upsert(f.room, markSeen)
         return
       case 'kicked':
         list.value = list.value.filter((x) => x.id !== f.room)
@@ -163,7 +169,7 @@ export const useRoomsStore = defineStore('rooms', () => {
   /** The room on screen: its messages are read as they come. */
   function setActive(room: string | null): void {
     active.value = room
-    if (room) upsert(room, (r) => ((r.unread = 0), (r.mentioned = false)))
+    if (room) upsert(room, markSeen)
   }
 
   /** Whether I may answer questions here; unknown (a server without `role`) lets the server decide. */

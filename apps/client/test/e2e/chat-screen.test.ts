@@ -5,18 +5,16 @@
 // other user opens the dm, and the three pages dark and in English (screenshots in
 // screenshots/e2e-chat-screen/) with an axe-core scan of each.
 import { writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openBrowser } from '../support/browser'
-import { clientDir } from '../support/builds'
+import { axeSerious } from '../support/axe'
 import { field, live, screenshots, sessionOf, startTwoNodes, texts, type Browser, type TwoNodeStage } from '../support/h5-stage'
 import { png } from '../support/png'
 import type { H5Site } from '../support/static-proxy'
 
-const axePath = createRequire(join(clientDir, 'package.json')).resolve('axe-core/axe.min.js')
 let snap: ReturnType<typeof screenshots>['snap']
 
 async function login(page: Page, site: H5Site, name: string) {
@@ -30,24 +28,6 @@ async function enter(page: Page, room: string) {
   await field(page, 'room-id-input').fill(room)
   await page.getByTestId('room-join').click()
   await live(page)
-}
-
-/** axe-core in the page: violations of impact serious or critical (WCAG 2 A/AA rules). */
-async function axeSerious(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: axePath })
-  const found = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run(ctx: unknown, o: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }>
-        }
-      }
-    ).axe
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, where: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))
-  })
-  if (found.length) console.log('[client] axe:', JSON.stringify(found))
-  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} @ ${v.where.join(', ')}`)
 }
 
 describe('the chat screen in Chromium on two server nodes', { timeout: 90_000 }, () => {

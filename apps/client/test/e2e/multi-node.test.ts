@@ -78,8 +78,11 @@ async function overview(browser: Browser, panels: Array<[file: string, caption: 
   const img = (f: string) => `data:image/png;base64,${readFileSync(join(shotsDir, `${f}.png`)).toString('base64')}`
   const cells = panels.map(([f, c]) => `<figure><img src="${img(f)}"><figcaption>${c}</figcaption></figure>`).join('')
   await page.setViewportSize({ width: panels.length * 300 + 40, height: 630 })
-  await page.setContent(`<body style="margin:0;background:#dfe3e8;font:14px 'Noto Sans CJK SC',sans-serif;display:flex;justify-content:center;padding:16px 8px">
-    <style>figure{margin:0 6px;text-align:center}img{width:288px;border-radius:14px;box-shadow:0 2px 10px rgba(0,0,0,.18)}figcaption{margin-top:8px;color:#444}</style>${cells}</body>`)
+  const body = "margin:0;background:#dfe3e8;font:14px 'Noto Sans CJK SC',sans-serif;display:flex;justify-content:center;padding:16px 8px"
+  const style =
+    'figure{margin:0 6px;text-align:center}img{width:288px;border-radius:14px;box-shadow:0 2px 10px rgba(0,0,0,.18)}' +
+    'figcaption{margin-top:8px;color:#444}'
+  await page.setContent(`<body style="${body}"><style>${style}</style>${cells}</body>`)
   await page.screenshot({ path: join(shotsDir, out), fullPage: true, scale: 'css' })
   await page.close()
 }

@@ -38,7 +38,11 @@ async function watchSprites(page: Page) {
     new MutationObserver(() => {
       const all = document.querySelectorAll('[data-testid=reaction-sprite]')
       w.maxSprites = Math.max(w.maxSprites, all.length)
-      for (const el of all) if (!seen.has(el)) seen.add(el), w.spritesSeen++
+      for (const el of all) {
+        if (seen.has(el)) continue
+        seen.add(el)
+        w.spritesSeen++
+      }
     }).observe(document.body, { childList: true, subtree: true })
   })
 }

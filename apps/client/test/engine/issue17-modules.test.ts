@@ -82,9 +82,16 @@ describe('upload queue', () => {
         reject: (_: unknown) => {},
         aborted: false,
       }
-      const done = new Promise<{ url: string; width: number; height: number }>((res, rej) => ((c.resolve = res), (c.reject = rej)))
+      const done = new Promise<{ url: string; width: number; height: number }>((res, rej) => {
+        c.resolve = res
+        c.reject = rej
+      })
       calls.push(c)
-      return { done, abort: () => ((c.aborted = true), c.reject({ code: 'aborted' })) }
+      const abort = () => {
+        c.aborted = true
+        c.reject({ code: 'aborted' })
+      }
+      return { done, abort }
     }
     return { calls, upload }
   }

@@ -83,7 +83,10 @@ describe('api', () => {
   it('does not send the token to the login endpoint', async () => {
     const seen: HttpRequest[] = []
     const api = createApi(
-      async (req) => (seen.push(req), { status: 200, data: { token: 't', user: {} } }),
+      async (req) => {
+        seen.push(req)
+        return { status: 200, data: { token: 't', user: {} } }
+      },
       () => 'http://h',
       () => 'old',
     )

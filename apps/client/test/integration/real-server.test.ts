@@ -130,7 +130,7 @@ describe('client stores against the real server', { timeout: 30_000 }, () => {
     const room = uniq('drop')
     await alice.messages.join(room)
     await bob.messages.join(room)
-    bob.sockets.forEach((s) => s.terminate())
+    for (const s of bob.sockets) s.terminate()
     for (let i = 0; i < 5; i++) alice.messages.send(room, 'text', { text: `m${i}` })
     await until(() => bob.conn.live && texts(bob, room).length === 5, 'bob reconnected and caught up', 15_000)
     expect(contiguous(seqsOf(bob, room))).toBe(true)
@@ -174,7 +174,7 @@ describe('client stores against the real server', { timeout: 30_000 }, () => {
   it('a refused token ends the session', async () => {
     const eve = await createClient(server.base, 'Eve')
     eve.session.token = 'not-a-token'
-    eve.sockets.forEach((s) => s.terminate())
+    for (const s of eve.sockets) s.terminate()
     await until(() => eve.conn.state === 'stopped', 'stopped on 4001', 15_000)
     expect(eve.conn.fatal).toBe(4001)
     expect(eve.session.token).toBeNull()

@@ -44,7 +44,7 @@ describe('mp-weixin build against the real server', { timeout: 30_000 }, () => {
   afterAll(async () => {
     mp?.chat.logout()
     bob?.chat.logout()
-    wx?.sockets.forEach((s) => s.terminate())
+    for (const s of wx?.sockets ?? []) s.terminate()
     await server?.stop()
   })
 

@@ -13,7 +13,10 @@ const templates = { answer: 'T-ANSWER', dm: 'T-DM', mention: 'T-MENTION' }
 function setup(answer: (ids: string[]) => Record<string, string> | Error, withSubscribe = true) {
   const asked: string[][] = []
   const seen: HttpRequest[] = []
-  const deps = fakeDeps(new FakeServer(), async (req) => (seen.push(req), { status: 200, data: { wechat: { login: true, templates } } }))
+  const deps = fakeDeps(new FakeServer(), async (req) => {
+    seen.push(req)
+    return { status: 200, data: { wechat: { login: true, templates } } }
+  })
   if (withSubscribe) {
     deps.subscribe = async (ids) => {
       asked.push(ids)

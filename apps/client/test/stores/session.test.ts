@@ -11,7 +11,10 @@ const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')
 
 function setup(handler: (req: HttpRequest) => { status: number; data: unknown }, wechat?: () => Promise<string | null>) {
   const seen: HttpRequest[] = []
-  const deps = fakeDeps(new FakeServer(), async (req) => (seen.push(req), handler(req)))
+  const deps = fakeDeps(new FakeServer(), async (req) => {
+    seen.push(req)
+    return handler(req)
+  })
   if (wechat) deps.wechatCode = wechat
   provideDeps(deps)
   setActivePinia(createPinia())

@@ -3,7 +3,7 @@
 // storage in a Map, App() capturing the app. Pages are not rendered.
 import WebSocket from 'ws'
 
-type Callbacks = { success?: (r: unknown) => void; fail?: (e: { errMsg: string }) => void; complete?: (r: unknown) => void }
+import { type Callbacks, done, failed } from './mp-wx-net'
 
 export interface FakeWx {
   storage: Map<string, unknown>
@@ -29,8 +29,6 @@ function socketTask(url: string, sockets: WebSocket[]) {
 
 export function installFakeWx(): FakeWx {
   const state: FakeWx = { storage: new Map(), sockets: [], toasts: [], app: null }
-  const done = (o: Callbacks, r: unknown) => (o.success?.(r), o.complete?.(r))
-  const failed = (o: Callbacks, errMsg: string) => (o.fail?.({ errMsg }), o.complete?.({ errMsg }))
   const info = {
     platform: 'devtools',
     windowWidth: 375,
@@ -53,7 +51,10 @@ export function installFakeWx(): FakeWx {
     getStorageSync: (k: string) => (state.storage.has(k) ? state.storage.get(k) : ''),
     setStorageSync: (k: string, v: unknown) => void state.storage.set(k, v),
     removeStorageSync: (k: string) => void state.storage.delete(k),
-    setStorage: (o: { key: string; data: unknown } & Callbacks) => (state.storage.set(o.key, o.data), done(o, {})),
+    setStorage: (o: { key: string; data: unknown } & Callbacks) => {
+      state.storage.set(o.key, o.data)
+      done(o, {})
+    },
     request(o: { url: string; method?: string; data?: unknown; header?: Record<string, string> } & Callbacks) {
       const hasBody = o.data !== undefined && o.method !== 'GET'
       fetch(o.url, { method: o.method ?? 'GET', headers: o.header, body: hasBody ? JSON.stringify(o.data) : undefined })
