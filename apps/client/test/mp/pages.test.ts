@@ -2,21 +2,28 @@
 // with VITE_SERVER_URL pointing at node A runs under WeChat's component framework (see
 // support/mp-runtime.ts) while another user, on node B, uses the app's stores over `ws`.
 // The test only does what a user does — types, taps, long-presses, leaves WeChat and comes
-// back — and reads what the pages render.
+// back — and reads what the pages render. The whole flow runs once per language WeChat can
+// report (zh-CN, en): every word it checks comes from the client's own string tables.
 import { existsSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mpE2eDir, mpE2eServerUrl } from '../support/builds'
 import { addNodeOnPort, RELAXED_LIMITS, serverHistory, startCluster, type NodeProcess, type TestCluster } from '../support/cluster'
+import { LOCALES, otherLocale, patternOf, stringsOf, wechatLanguage } from '../support/locale-strings'
 import { launchMiniProgram, type MiniProgram } from '../support/mp-runtime'
 import { png } from '../support/png'
 import { createClient, sleep, until, type Client } from '../support/real-server'
 
-const ROOM = 'mp-live-101'
 const HIDDEN_MS = 10_000
+const NAMES = { 'zh-CN': { me: '小程序同学', web: '网页同学' }, en: { me: 'WeChat Student', web: 'Web Teacher' } }
+// Two lines: the message goes out and is shown whole, line break included.
+const FIRST = '老师好，我在小程序里\nsecond line'
 
-describe('mini-program pages against two server nodes', { timeout: 60_000 }, () => {
+describe.each(LOCALES)('mini-program pages against two server nodes (%s)', { timeout: 60_000 }, (locale) => {
+  const s = stringsOf(locale)
+  const { me, web: webName } = NAMES[locale]
+  const ROOM = `mp-live-101-${locale}`
   let cluster: TestCluster
   let nodeA: NodeProcess
   let web: Client
@@ -32,9 +39,9 @@ describe('mini-program pages against two server nodes', { timeout: 60_000 }, () 
     serverUrl = mpE2eServerUrl()
     cluster = await startCluster({ nodes: 1, env: RELAXED_LIMITS })
     nodeA = await addNodeOnPort(cluster, 'mp-node-a', Number(new URL(serverUrl).port))
-    web = await createClient(cluster.nodes[0].url, '网页同学')
+    web = await createClient(cluster.nodes[0].url, webName)
     await web.messages.join(ROOM)
-    mp = launchMiniProgram(mpE2eDir)
+    mp = launchMiniProgram(mpE2eDir, { language: wechatLanguage(locale) })
   }, 120_000)
 
   afterAll(async () => {
@@ -45,13 +52,17 @@ describe('mini-program pages against two server nodes', { timeout: 60_000 }, () 
 
   it('opens on the login page and logs in as a guest with a nickname', async () => {
     await until(() => mp.route() === 'pages/login/login' && mp.find('login-submit'), 'login page')
+    expect(mp.find('login-submit')?.textContent?.trim()).toBe(s('loginSubmit'))
+    expect(mp.titles).toContain(s('pageLogin'))
     mp.tap('login-submit')
-    await until(() => mp.toasts.includes('昵称不能为空'), 'empty nickname refused')
-    mp.type('login-name', '小程序同学')
+    await until(() => mp.toasts.includes(s('loginNameEmpty')), 'empty nickname refused')
+    mp.type('login-name', me)
     await sleep(50)
     mp.tap('login-submit')
     await until(() => mp.route() === 'pages/rooms/rooms' && mp.find('room-id-input'), 'rooms page', 10_000)
-    expect(String(mp.storage.get('chat.session'))).toContain('小程序同学')
+    expect(String(mp.storage.get('chat.session'))).toContain(me)
+    expect(mp.find('room-join')?.textContent?.trim()).toBe(s('roomJoin'))
+    await until(() => mp.titles.includes(s('pageRooms')), 'rooms title')
     // The socket goes where the build was told to (VITE_SERVER_URL), i.e. node A.
     await until(() => mp.sockets.length > 0, 'socket opened')
     expect(mp.sockets[0].url).toBe(`${serverUrl.replace('http', 'ws')}/ws`)
@@ -66,12 +77,13 @@ describe('mini-program pages against two server nodes', { timeout: 60_000 }, () 
     await until(() => !mp.find('conn-status'), 'connected banner gone', 10_000)
     // Presence crosses nodes: the web user (node B) and me (node A).
     await until(() => mp.find('online-count')?.textContent === '2', 'two online')
-    mp.type('message-input', '老师好，我在小程序里')
+    expect(mp.find('send-button')?.textContent?.trim()).toBe(s('send'))
+    mp.type('message-input', FIRST)
     await sleep(50)
     mp.tap('send-button')
-    await until(() => rows().some(([seq, t]) => seq === 1 && t.includes('老师好，我在小程序里')), 'my message stored (seq 1)')
+    await until(() => rows().some(([seq, t]) => seq === 1 && t.includes(FIRST)), 'my message stored (seq 1)')
     expect(mp.find('message-item')?.dataset.status).toBe('')
-    await until(() => webTexts().includes('老师好，我在小程序里'), 'web user receives it')
+    await until(() => webTexts().includes(FIRST), 'web user receives it, both lines')
   })
 
   it('shows what the web user sends, likes and flowers included, in order and once', async () => {
@@ -80,34 +92,35 @@ describe('mini-program pages against two server nodes', { timeout: 60_000 }, () 
     web.messages.send(ROOM, 'like', {})
     await until(() => rows().length === 4, 'four rows')
     expect(rows().map(([seq]) => seq)).toEqual([1, 2, 3, 4])
-    expect(mp.texts('message-text')).toEqual(['老师好，我在小程序里', '欢迎！今天讲第三章'])
-    expect(rows()[2][1]).toContain('网页同学 送出 3 朵花')
+    expect(mp.texts('message-text')).toEqual([FIRST, '欢迎！今天讲第三章'])
+    expect(rows()[2][1]).toContain(s('flowerNotice', { name: webName, n: 3 }))
     // The counters are the room's totals (v1.1 §B): like/flower messages count, told by the
     // next `reactions` push (at most a second later).
-    await until(() => mp.find('flower-button')?.textContent?.includes('送花 3'), 'flower total')
-    await until(() => mp.find('like-button')?.textContent?.includes('点赞 1'), 'like total')
+    await until(() => mp.find('flower-button')?.textContent?.includes(`${s('flower')} 3`), 'flower total')
+    await until(() => mp.find('like-button')?.textContent?.includes(`${s('like')} 1`), 'like total')
   })
 
-  it('点赞 and 送花 are reactions: a tap sends `react`, the counts follow the totals, no rows (issue 11)', async () => {
+  it('like (点赞) and flower (送花) are reactions: a tap sends `react`, the counts follow the totals, no rows (issue 11)', async () => {
     const pushes: Array<{ stats: { likes: number; flowers: number }; from: Array<{ name: string }> }> = []
     web.conn.conn.on('frame', (f) => void (f.type === 'reactions' && f.room === ROOM && pushes.push(f)))
-    const count = (id: string) => Number(/(?:点赞|送花) (\d+)/.exec(mp.find(id)?.textContent ?? '')?.[1])
+    const label = new RegExp(`(?:${patternOf(locale, 'like', {})}|${patternOf(locale, 'flower', {})}) (\\d+)`)
+    const count = (id: string) => Number(label.exec(mp.find(id)?.textContent ?? '')?.[1])
     for (let i = 0; i < 3; i++) mp.tap('like-button')
     // Shown at once, before any reply (there is none on success).
     await until(() => count('like-button') === 4, 'my likes counted at once', 2000)
     await until(() => pushes.some((p) => p.stats.likes === 4), 'the web user gets the new totals')
-    expect(pushes.at(-1)!.from.map((u) => u.name)).toContain('小程序同学')
+    expect(pushes.at(-1)!.from.map((u) => u.name)).toContain(me)
     // 送花 asks how many first.
     mp.tap('flower-button')
-    await until(() => mp.sheets.at(-1)?.items.includes('送 5 朵'), 'how many flowers?')
-    expect(mp.sheets.at(-1)!.items).toEqual(['送 1 朵', '送 3 朵', '送 5 朵', '送 10 朵', '送 99 朵'])
-    mp.sheets.at(-1)!.pick('送 5 朵')
+    await until(() => mp.sheets.at(-1)?.items.includes(s('flowerPick', { n: 5 })), 'how many flowers?')
+    expect(mp.sheets.at(-1)!.items).toEqual([1, 3, 5, 10, 99].map((n) => s('flowerPick', { n })))
+    mp.sheets.at(-1)!.pick(s('flowerPick', { n: 5 }))
     await until(() => count('flower-button') === 8, 'my flowers counted at once', 2000)
     await until(() => pushes.some((p) => p.stats.flowers === 8), 'the web user gets the flowers')
     // The push comes back to me too: sprites (bounded) and the names line, with me in it.
     await until(() => mp.findAll('reaction-sprite').length > 0, 'sprites rising')
     expect(mp.findAll('reaction-sprite').length).toBeLessThanOrEqual(12)
-    await until(() => mp.find('reaction-line')?.textContent?.includes('我'), 'names line')
+    await until(() => mp.find('reaction-line')?.textContent?.includes(s('reactYou')), 'names line')
     expect((await web.session.api.room(ROOM)).stats).toEqual({ likes: 4, flowers: 8 })
     await sleep(2600) // past the hold on my own taps: the server's totals, the same
     expect([count('like-button'), count('flower-button')]).toEqual([4, 8])
@@ -117,12 +130,12 @@ describe('mini-program pages against two server nodes', { timeout: 60_000 }, () 
   })
 
   it('recalls my own message from the long-press menu', async () => {
-    const mine = mp.findAll('message-text').find((e) => e.textContent === '老师好，我在小程序里')!
+    const mine = mp.findAll('message-text').find((e) => e.textContent === FIRST)!
     mp.longpress(mine.closest('[data-testid=message-item]')!.querySelector('.chat-message-item--bubble') ?? mine)
     await until(() => mp.sheets.length === 1, 'action sheet')
-    expect(mp.sheets[0].items).toContain('撤回')
-    mp.sheets[0].pick('撤回')
-    await until(() => rows()[0]?.[1] === '消息已撤回', 'recalled on the mini-program')
+    expect(mp.sheets[0].items).toContain(s('recall'))
+    mp.sheets[0].pick(s('recall'))
+    await until(() => rows()[0]?.[1] === s('recalled'), 'recalled on the mini-program')
     await until(() => web.messages.timeline(ROOM)?.get(1)?.recalled === true, 'recalled for the web user')
     expect(rows().map(([seq]) => seq)).toEqual([1, 2, 3, 4])
   })
@@ -130,7 +143,7 @@ describe('mini-program pages against two server nodes', { timeout: 60_000 }, () 
   it('sends an image through wx.uploadFile', async () => {
     const file = join(tmpdir(), `chat-mp-${process.pid}.png`)
     writeFileSync(file, png(120, 80))
-    await until(() => !mp.find('image-button')?.textContent?.includes('暂不支持'), 'uploads available')
+    await until(() => mp.find('image-button')?.textContent?.includes(s('image')), 'uploads available')
     mp.nextImage(file)
     mp.tap('image-button')
     await until(() => web.messages.timeline(ROOM)?.messages.some((m) => m.kind === 'image'), 'web user gets the image', 10_000)
@@ -233,14 +246,27 @@ describe('mini-program pages against two server nodes', { timeout: 60_000 }, () 
     const mpUser = JSON.parse(String(mp.storage.get('chat.session'))).user.id as string
     await web.session.api.mute(theirs.id, mpUser, 600)
     await until(() => mp.find('input-muted-hint'), 'muted hint (the mute push)', 10_000)
-    expect(mp.find('input-muted-hint')!.textContent).toMatch(/你已被禁言，(\d{1,2}月\d{1,2}日 )?\d{2}:\d{2} 解除/)
+    const day = patternOf(locale, 'date', { m: '\\d{1,2}', d: '\\d{1,2}' })
+    const hint = patternOf(locale, 'mutedPersonalUntil', { until: `(${day} )?\\d{2}:\\d{2}` })
+    expect(mp.find('input-muted-hint')!.textContent).toMatch(new RegExp(hint))
     expect(mp.find('send-button')).toBeNull()
     // Lifted, then 全员禁言 closes the input again, live.
     await web.session.api.mute(theirs.id, mpUser, 0)
     await until(() => mp.find('message-input'), 'input back after the mute is lifted', 10_000)
     await web.session.api.updateRoom(theirs.id, { mutedAll: true })
-    await until(() => mp.find('input-muted-hint')?.textContent?.includes('全员禁言'), '全员禁言 hint', 10_000)
+    await until(() => mp.find('input-muted-hint')?.textContent?.includes(s('mutedAll')), '全员禁言 hint', 10_000)
     await web.session.api.updateRoom(theirs.id, { mutedAll: false })
     await until(() => mp.find('message-input'), 'input back after 全员禁言', 10_000)
+  })
+
+  it('the rooms page switch goes to the other language, titles included, and is remembered', async () => {
+    const other = otherLocale(locale)
+    mp.back()
+    await until(() => mp.route() === 'pages/rooms/rooms' && mp.find('locale-switch'), 'rooms page')
+    expect(mp.find('locale-switch')?.textContent?.trim()).toBe(s('switchLanguage'))
+    mp.tap('locale-switch')
+    await until(() => mp.find('room-join')?.textContent?.trim() === stringsOf(other)('roomJoin'), 'switched')
+    await until(() => mp.titles.at(-1) === stringsOf(other)('pageRooms'), 'title switched')
+    expect(mp.storage.get('chat.locale')).toBe(other)
   })
 })

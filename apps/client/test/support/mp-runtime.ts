@@ -7,7 +7,7 @@
 // Tests find elements by `data-testid` and fire taps and input events as a user's finger would.
 import { readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
+import { join, sep } from 'node:path'
 import { JSDOM } from 'jsdom'
 import type WebSocket from 'ws'
 import { clientDir } from './builds'
@@ -82,19 +82,7 @@ export interface MiniProgram {
 function installDom(): void {
   if ((globalThis as Record<string, unknown>).__mpDom) return
   const { window } = new JSDOM('<!doctype html><html><body></body></html>')
-  const names = [
-    'window',
-    'document',
-    'Node',
-    'Element',
-    'HTMLElement',
-    'Event',
-    'CustomEvent',
-    'MutationObserver',
-    'getComputedStyle',
-    'TouchEvent',
-    'Touch',
-  ]
+  const names = 'window document Node Element HTMLElement Event CustomEvent MutationObserver getComputedStyle TouchEvent Touch'.split(' ')
   for (const k of names) {
     const value = k === 'window' ? window : (window as unknown as Record<string, unknown>)[k]
     Object.defineProperty(globalThis, k, { value, configurable: true, writable: true })
@@ -136,7 +124,9 @@ export function launchMiniProgram(root: string, opts: { language?: string; entry
   // captures them; the calls that matter are replaced below with real ones.
   const simulate = req('miniprogram-simulate') as { load(path: string, o: object): string; render(id: string): Rendered }
   const exparser = req(req.resolve('miniprogram-exparser', { paths: [req.resolve('j-component')] }))
-  const wx = g.wx as Record<string, unknown>
+  // A fresh wx per launch: an earlier launch's vendor.js still holds (and calls through) its own.
+  const wx = { ...(g.wx as object) } as Record<string, unknown>
+  g.wx = wx
   const top = () => stack[stack.length - 1]
 
   const loaded = new Map<string, string>()
@@ -239,6 +229,8 @@ export function launchMiniProgram(root: string, opts: { language?: string; entry
     ...networkApis(to, requests, sockets),
   })
 
+  // Launched again in the same process: run the app's code afresh (a new Vue app, new stores).
+  for (const k of Object.keys(req.cache)) if (k.startsWith(root + sep)) delete req.cache[k]
   req(join(root, 'app.js'))
   if (!app) throw new Error(`${root}/app.js did not call App()`)
   const launched: Instance = app
@@ -293,6 +285,9 @@ export function launchMiniProgram(root: string, opts: { language?: string; entry
       top()?.comp.instance.onShow()
     },
     close() {
+      // Backgrounded first, so the engine closes its socket and never reconnects from here on.
+      top()?.comp.instance.onHide()
+      launched.onHide()
       while (stack.length) closePage(stack.pop())
       for (const s of sockets) s.terminate()
     },
