@@ -115,7 +115,23 @@ describe('operators across two nodes', () => {
 
   it('counts the nodes and connections of the whole cluster in /api/admin/stats', async () => {
     const u = await login(n1.url, 'Counter')
-    const before = (await http(n2.url, 'GET', '/api/admin/stats', undefined, ADMIN)).body
+    // The sockets of the tests before this one may still be closing: start from a count
+    // both nodes agree on, twice in a row, or the +3 below would never add up.
+    let before: any = null
+    let previous = -1
+    await until(
+      'a settled connection count',
+      async () => {
+        const a = (await http(n1.url, 'GET', '/api/admin/stats', undefined, ADMIN)).body
+        const b = (await http(n2.url, 'GET', '/api/admin/stats', undefined, ADMIN)).body
+        const settled = a.connections === b.connections && a.connections === previous
+        previous = a.connections
+        before = b
+        return settled
+      },
+      15_000,
+      300,
+    )
     expect(before.nodes).toBe(2)
     const socks = [
       await TestClient.connect(n1.wsUrl, u.token),
