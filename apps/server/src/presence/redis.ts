@@ -26,6 +26,8 @@ export interface RedisPresenceOptions {
 interface LocalEntry {
   user: User
   field: string
+  /** Set while a resurrection re-adds this entry under the new incarnation. */
+  restoring?: Promise<void>
 }
 
 /**
@@ -48,6 +50,8 @@ export class RedisPresence implements Presence {
   private readonly timeoutMs: number
   private incarnation: string
   private registered = false
+  /** Local entries still carry an old incarnation: re-add them (retried each beat until done). */
+  private restorePending = false
   private dead: string[] = []
   /** room → connId → entry, what this process holds (re-added after a resurrection). */
   private readonly local = new Map<string, Map<string, LocalEntry>>()
@@ -92,6 +96,9 @@ export class RedisPresence implements Presence {
   async remove(room: string, userId: string, connId: string): Promise<boolean> {
     await this.ready()
     const conns = this.local.get(room)
+    // Run before a pending re-add lands, the REMOVE would find nothing and the ADD would then
+    // leave the user online for as long as this node lives: wait for it.
+    await conns?.get(connId)?.restoring?.catch(() => {})
     const field = conns?.get(connId)?.field ?? `${this.incarnation}|${connId}`
     conns?.delete(connId)
     const k = this.roomKeys(room)
@@ -194,23 +201,41 @@ export class RedisPresence implements Presence {
       this.run('chatPresenceHeartbeat', this.registryKey, this.incarnation, this.ttlMs, this.registered ? '1' : '0', 'beat'),
     )) as [number, string[]]
     this.dead = dead.filter((d) => d !== this.incarnation)
-    if (alive === 1) {
-      this.registered = true
-      return
+    if (alive !== 1) {
+      // Declared dead (stalled or cut off longer than the TTL): come back as a new incarnation.
+      this.incarnation = newIncarnation(this.o.nodeId)
+      this.registered = false
+      this.restorePending = true
+      const [again, dead2] = (await this.timed(
+        this.run('chatPresenceHeartbeat', this.registryKey, this.incarnation, this.ttlMs, '0', 'beat'),
+      )) as [number, string[]]
+      this.dead = dead2.filter((d) => d !== this.incarnation)
+      if (again !== 1) throw new Error('presence could not register its node')
     }
-    // Declared dead (stalled or cut off longer than the TTL): come back as a new incarnation.
-    this.incarnation = newIncarnation(this.o.nodeId)
-    this.registered = false
-    const [again, dead2] = (await this.timed(
-      this.run('chatPresenceHeartbeat', this.registryKey, this.incarnation, this.ttlMs, '0', 'beat'),
-    )) as [number, string[]]
-    this.dead = dead2.filter((d) => d !== this.incarnation)
-    if (again !== 1) throw new Error('presence could not register its node')
     this.registered = true
+    if (this.restorePending) {
+      await this.restore()
+      this.restorePending = false
+    }
+  }
+
+  /** Re-adds the local entries that still carry an old incarnation under the current one. */
+  private async restore(): Promise<void> {
+    const inc = this.incarnation
     for (const [room, conns] of this.local) {
       for (const entry of conns.values()) {
-        entry.field = `${this.incarnation}|${entry.field.slice(entry.field.indexOf('|') + 1)}`
-        await this.addEntry(room, entry.user, entry.field)
+        if (entry.field.startsWith(`${inc}|`)) continue
+        const field = `${inc}|${entry.field.slice(entry.field.indexOf('|') + 1)}`
+        // The field switches only once the entry is in Redis; a failed re-add is retried next beat.
+        const p = this.addEntry(room, entry.user, field).then(() => {
+          entry.field = field
+        })
+        entry.restoring = p
+        try {
+          await p
+        } finally {
+          if (entry.restoring === p) entry.restoring = undefined
+        }
       }
     }
   }

@@ -142,5 +142,35 @@ export function redisPresenceSuites(label: string, target: () => { url: string; 
       expect(await b.remove(room, u.id, 'c1')).toBe(true)
       expect(await a.online(room)).toEqual([])
     })
+
+    it('a remove during the re-add after a new incarnation still takes the user offline', async () => {
+      const a = presence('watcher2')
+      const rb = client()
+      const b = new RedisPresence({ redis: rb, nodeId: 'sleepy2', prefix: target().prefix, nodeTtlMs: 1000, heartbeatMs: 200 })
+      open.push(b)
+      const room = `r-${randomBytes(4).toString('hex')}`
+      const u = { id: `u_${randomBytes(3).toString('hex')}`, name: 'Sleepy' } as User
+      await b.add(room, u, 'c1')
+      const before = b.nodeKey
+      // Hold the re-add at its first step (the room index SADD) until remove() has been called.
+      let held = false
+      let release!: () => void
+      const gate = new Promise<void>((r) => (release = r))
+      const sadd = rb.sadd.bind(rb) as (...a: unknown[]) => Promise<number>
+      ;(rb as unknown as { sadd: unknown }).sadd = async (...args: unknown[]) => {
+        if (b.nodeKey !== before) {
+          held = true
+          await gate
+        }
+        return sadd(...args)
+      }
+      await client().zadd(`${target().prefix}presence:nodes`, 0, before)
+      await eventually(() => held, 5000, 're-add started')
+      const removed = b.remove(room, u.id, 'c1')
+      await new Promise((r) => setTimeout(r, 100))
+      release()
+      expect(await removed).toBe(true)
+      expect(await a.online(room)).toEqual([])
+    })
   })
 }
