@@ -6,36 +6,25 @@
  * node, and the operator's pages answer only allow-listed addresses.
  * Skipped where nginx or openssl is not installed (`apt-get install nginx-light`).
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import https from 'node:https'
 import http from 'node:http'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cid, login, TestClient } from '../helpers/client'
+import { login, TestClient } from '../helpers/client'
 import { REPO_ROOT, startCluster, until, type TestCluster } from '../helpers/cluster'
+import { chatAcrossNodes, freePort, nginxBin, startNginx, stopNginx, upstreamServers } from '../helpers/nginx'
 
-const nginxBin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0)
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0
 const ADMIN = 'nginx-tls-admin-token'
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 /** deploy/nginx.conf with the test's ports, certificate and nodes; logs in `dir`. */
 function tlsConfig(nodePorts: number[], httpsPort: number, httpPort: number, dir: string): string {
   const conf = readFileSync(path.join(REPO_ROOT, 'deploy/nginx.conf'), 'utf8')
-  const servers = nodePorts.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=10s;`).join('\n')
+  const servers = upstreamServers(nodePorts)
   const out = conf
     .replace(/^\s*server node\d+:3000[^\n]*\n/gm, '')
     .replace(/least_conn;\n/, `least_conn;\n${servers}\n`)
@@ -126,39 +115,12 @@ describe.skipIf(!nginxBin || !hasOpenssl)('TLS front door: clients → nginx (de
     ca = readFileSync(path.join(dir, 'cert.pem'))
     httpsPort = await freePort()
     httpPort = await freePort()
-    writeFileSync(
-      path.join(dir, 'nginx.conf'),
-      tlsConfig(
-        c.nodes.map((n) => n.port),
-        httpsPort,
-        httpPort,
-        dir,
-      ),
-    )
-    const args = [
-      '-p',
-      dir,
-      '-c',
-      path.join(dir, 'nginx.conf'),
-      '-e',
-      path.join(dir, 'error.log'),
-      '-g',
-      `daemon off; pid ${dir}/nginx.pid;`,
-    ]
-    const check = spawnSync(nginxBin!, ['-t', ...args])
-    if (check.status !== 0) throw new Error(`nginx -t failed:\n${check.stderr}`)
-    const p = spawn(nginxBin!, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    proc = p
-    p.stderr!.on('data', (d: Buffer) => logs.push(d.toString()))
-    process.once('exit', () => p.kill('SIGKILL'))
+    const ports = c.nodes.map((n) => n.port)
+    proc = startNginx(dir, tlsConfig(ports, httpsPort, httpPort, dir), logs, true)
     await until('nginx answering over TLS', async () => (await request('GET', '/healthz')).status === 200, 10_000)
   })
   afterAll(async () => {
-    if (proc && proc.exitCode === null) {
-      const exited = new Promise((r) => proc!.once('exit', r))
-      proc.kill('SIGTERM')
-      await exited
-    }
+    await stopNginx(proc)
     await c?.stop()
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
@@ -189,22 +151,14 @@ describe.skipIf(!nginxBin || !hasOpenssl)('TLS front door: clients → nginx (de
     const users = await Promise.all(
       ['T1', 'T2', 'T3', 'T4'].map(async (name) => JSON.parse((await request('POST', '/api/login', { body: { name } })).body)),
     )
-    const socks: TestClient[] = []
-    const nodes: string[] = []
-    for (const u of users) {
-      const t = await wss(u.token)
-      nodes.push(t.frames.find((f) => f.type === 'welcome')!.node)
-      socks.push(t)
-    }
-    expect(new Set(nodes)).toEqual(new Set(c.nodes.map((n) => n.id)))
-    for (const t of socks) expect((await t.request({ type: 'join', room })).type).toBe('joined')
-    const from = socks[0]
-    const to = socks[nodes.findIndex((n) => n !== nodes[0])]
-    const ack = await from.request({ type: 'send', room, cid: cid(), kind: 'text', body: { text: 'over wss' } })
-    expect(ack.type).toBe('ack')
-    const got = await to.waitFor((f) => f.type === 'message' && f.room === room)
-    expect(got.msg).toMatchObject({ seq: 1, body: { text: 'over wss' }, from: users[0].user })
-    for (const t of socks) t.close()
+    const got = await chatAcrossNodes(
+      users.map((u: any) => u.token),
+      wss,
+      c.nodes.map((n) => n.id),
+      room,
+      'over wss',
+    )
+    expect(got).toMatchObject({ seq: 1, body: { text: 'over wss' }, from: users[0].user })
   })
 
   it('serves /admin/, /api/admin/* and /metrics to allow-listed addresses only', async () => {

@@ -4,32 +4,20 @@
  * a node draining (SIGTERM → 1012) while its clients move to the other one through nginx.
  * Skipped where nginx is not installed (`apt-get install nginx-light`).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ChatMember } from '../helpers/chat-member'
-import { cid, http, login, TestClient } from '../helpers/client'
+import { http, login, TestClient } from '../helpers/client'
 import { REPO_ROOT, startCluster, until, type TestCluster } from '../helpers/cluster'
-
-const nginxBin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0)
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
-}
+import { chatAcrossNodes, freePort, nginxBin, startNginx, stopNginx, upstreamServers } from '../helpers/nginx'
 
 /** deploy/nginx-http.conf with the test's node ports and listen port; logs and pid in `dir`. */
 function nginxConfig(ports: number[], listen: number, dir: string): string {
   const conf = readFileSync(path.join(REPO_ROOT, 'deploy/nginx-http.conf'), 'utf8')
-  const servers = ports.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=10s;`).join('\n')
+  const servers = upstreamServers(ports)
   const out = conf
     .replace(/^\s*server 127\.0\.0\.1:\d+[^\n]*\n/gm, '')
     .replace(/least_conn;\n/, `least_conn;\n${servers}\n`)
@@ -51,34 +39,14 @@ describe.skipIf(!nginxBin)('three-tier: clients → nginx (deploy/nginx-http.con
     c = await startCluster({ nodes: 2, env: { TRUST_PROXY: '1' } })
     dir = mkdtempSync(path.join(os.tmpdir(), 'chat-nginx-'))
     const port = await freePort()
-    writeFileSync(
-      path.join(dir, 'nginx.conf'),
-      nginxConfig(
-        c.nodes.map((n) => n.port),
-        port,
-        dir,
-      ),
-    )
-    const p = spawn(
-      nginxBin!,
-      ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', `daemon off; pid ${dir}/nginx.pid;`],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    proc = p
-    p.stderr!.on('data', (d: Buffer) => logs.push(d.toString()))
-    process.once('exit', () => p.kill('SIGKILL'))
+    const ports = c.nodes.map((n) => n.port)
+    proc = startNginx(dir, nginxConfig(ports, port, dir), logs)
     base = `http://127.0.0.1:${port}`
     ws = `ws://127.0.0.1:${port}/ws`
     await until('nginx answering', async () => (await http(base, 'GET', '/healthz')).status === 200, 10_000)
   })
   afterAll(async () => {
-    if (proc && proc.exitCode === null) {
-      const exited = new Promise((r) => proc!.once('exit', r))
-      proc.kill('SIGTERM')
-      await exited
-    }
+    await stopNginx(proc)
     await c?.stop()
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
@@ -87,26 +55,22 @@ describe.skipIf(!nginxBin)('three-tier: clients → nginx (deploy/nginx-http.con
     expect((await http(base, 'GET', '/readyz')).status).toBe(200)
     const room = `nginx-${Math.random().toString(36).slice(2, 8)}`
     const users = await Promise.all(['N1', 'N2', 'N3', 'N4'].map((n) => login(base, n)))
-    const socks: TestClient[] = []
-    const nodes: string[] = []
-    for (const u of users) {
+    const open = async (token: string) => {
       const t = await TestClient.open(ws)
-      const welcome = await t.request({ type: 'hello', token: u.token })
-      expect(welcome.type).toBe('welcome')
-      nodes.push(welcome.node)
-      socks.push(t)
+      await t.request({ type: 'hello', token })
+      return t
     }
-    // least_conn spreads the sockets: both nodes serve some.
-    expect(new Set(nodes)).toEqual(new Set(c.nodes.map((n) => n.id)))
-    for (const t of socks) await t.request({ type: 'join', room })
-    const from = socks[0]
-    const to = socks[nodes.findIndex((n) => n !== nodes[0])]
-    await from.request({ type: 'send', room, cid: cid(), kind: 'text', body: { text: 'through nginx' } })
-    const got = await to.waitFor((f) => f.type === 'message' && f.room === room)
-    expect(got.msg).toMatchObject({ seq: 1, body: { text: 'through nginx' }, from: users[0].user })
+    const ids = c.nodes.map((n) => n.id)
+    const got = await chatAcrossNodes(
+      users.map((u) => u.token),
+      open,
+      ids,
+      room,
+      'through nginx',
+    )
+    expect(got).toMatchObject({ seq: 1, body: { text: 'through nginx' }, from: users[0].user })
     const hist = await http(base, 'GET', `/api/rooms/${room}/messages?after=0`, undefined, users[3].token)
     expect(hist.body.messages.map((m: any) => m.seq)).toEqual([1])
-    for (const t of socks) t.close()
   })
 
   it("a draining node's clients get 1012, reconnect through nginx to the other node and miss nothing", async () => {

@@ -2,14 +2,8 @@
 // the default limits (no ROOMY here: the defaults themselves are under test). TRUST_PROXY=1
 // lets a test pick the client address with X-Forwarded-For, so the admin lockout of one
 // test does not lock out the others (requests without the header count as 127.0.0.1).
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { png } from '../helpers/images'
-import { startServer } from '../helpers/app'
-import { startRedis, type RedisProcess } from '../helpers/redis-server'
-import { createTestDatabase, type TestDatabase } from '../store/pg-test-db'
 import {
   barrier,
   cid,
@@ -21,39 +15,28 @@ import {
   login,
   sendText,
   sleep,
+  startTwoNodes,
   TestClient,
   type Login,
   type TestServer,
+  type TwoNodes,
 } from './support'
 
 const ADMIN_TOKEN = 'abuse-admin-token-0123456789abcdef'
-let db: TestDatabase
-let redis: RedisProcess
+let cluster: TwoNodes
 let n1: TestServer, n2: TestServer
-const shared = mkdtempSync(path.join(tmpdir(), 'chat-abuse-multinode-'))
 
 beforeAll(async () => {
-  db = await createTestDatabase()
-  redis = await startRedis()
-  const env = {
-    DATABASE_URL: db.url,
-    REDIS_URL: redis.url,
+  cluster = await startTwoNodes('abuse-multinode', ['abuse-1', 'abuse-2'], {
     JWT_SECRET: 'abuse-secret-0123456789abcdef0123',
     ADMIN_TOKEN,
     TRUST_PROXY: '1',
     // Only the socket frame rate is raised: the presence test flaps faster than 200 frames/s could matter.
     FRAME_RATE_LIMIT: '100000',
-  }
-  n1 = await startServer({ ...env, NODE_ID: 'abuse-1' }, shared)
-  n2 = await startServer({ ...env, NODE_ID: 'abuse-2' }, shared)
+  })
+  ;({ n1, n2 } = cluster)
 }, 60_000)
-afterAll(async () => {
-  await n1?.close()
-  await n2?.close()
-  await redis?.stop()
-  await db?.drop()
-  rmSync(shared, { recursive: true, force: true })
-})
+afterAll(() => cluster?.close())
 
 const node = (i: number) => (i % 2 ? n2 : n1)
 const refusals = async (s: TestServer, limit: string) => {

@@ -1,35 +1,37 @@
 // The "on every node" / "across all nodes" lines of the contract: two server nodes sharing
 // a Postgres store (DATABASE_URL), a Redis (REDIS_URL), one JWT_SECRET and — as
 // docs/scaling.md requires for uploads — one DATA_DIR.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { barrier, cid, expectError, http, joinedClient, login, range, ROOMY, seqs, sendText, TestClient, type TestServer } from './support'
-import { startServer } from '../helpers/app'
-import { startRedis, type RedisProcess } from '../helpers/redis-server'
-import { createTestDatabase, type TestDatabase } from '../store/pg-test-db'
+import {
+  barrier,
+  cid,
+  expectError,
+  http,
+  joinedClient,
+  login,
+  range,
+  ROOMY,
+  seqs,
+  sendText,
+  startTwoNodes,
+  TestClient,
+  type TestServer,
+  type TwoNodes,
+} from './support'
 
 const ADMIN_TOKEN = 'multinode-admin-token-0123456789'
-let db: TestDatabase
-let redis: RedisProcess
+let cluster: TwoNodes
 let n1: TestServer, n2: TestServer
-const shared = mkdtempSync(path.join(tmpdir(), 'chat-contract-multinode-'))
 
 beforeAll(async () => {
-  db = await createTestDatabase()
-  redis = await startRedis()
-  const env = { ...ROOMY, DATABASE_URL: db.url, REDIS_URL: redis.url, JWT_SECRET: 'multinode-secret-0123456789abcdef', ADMIN_TOKEN }
-  n1 = await startServer({ ...env, NODE_ID: 'node-1' }, shared)
-  n2 = await startServer({ ...env, NODE_ID: 'node-2' }, shared)
+  cluster = await startTwoNodes('contract-multinode', ['node-1', 'node-2'], {
+    ...ROOMY,
+    JWT_SECRET: 'multinode-secret-0123456789abcdef',
+    ADMIN_TOKEN,
+  })
+  ;({ n1, n2 } = cluster)
 }, 60_000)
-afterAll(async () => {
-  await n1?.close()
-  await n2?.close()
-  await redis?.stop()
-  await db?.drop()
-  rmSync(shared, { recursive: true, force: true })
-})
+afterAll(() => cluster?.close())
 
 const onlineIds = async (s: TestServer, room: string, token: string) =>
   ((await http(s.url, 'GET', `/api/rooms/${room}/online`, undefined, token)).body as any[]).map((u) => u.id).sort()

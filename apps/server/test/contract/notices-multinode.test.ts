@@ -1,33 +1,32 @@
 // v1.1 §E across nodes: "offline" means no open socket on ANY node, and the one notice per
 // user per room per 60 s is one limit for the whole deployment. Two server nodes sharing a
 // Postgres store and a Redis, against a fake WeChat API.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startServer } from '../helpers/app'
 import { FakeWechat } from '../helpers/fake-wechat'
-import { startRedis, type RedisProcess } from '../helpers/redis-server'
-import { createTestDatabase, type TestDatabase } from '../store/pg-test-db'
-import { cid, http, joinedClient, ROOMY, sleep, type Login, type TestClient, type TestServer } from './support'
+import {
+  cid,
+  http,
+  joinedClient,
+  ROOMY,
+  sleep,
+  startTwoNodes,
+  type Login,
+  type TestClient,
+  type TestServer,
+  type TwoNodes,
+} from './support'
 
 const APPID = 'wx-notices-mn'
 const SECRET = 'notices-mn-secret'
 let fake: FakeWechat
-let db: TestDatabase
-let redis: RedisProcess
+let cluster: TwoNodes
 let n1: TestServer, n2: TestServer
-const shared = mkdtempSync(path.join(tmpdir(), 'chat-notices-mn-'))
 let n = 0
 
 beforeAll(async () => {
   fake = await new FakeWechat(APPID, SECRET).start()
-  db = await createTestDatabase()
-  redis = await startRedis()
-  const env = {
+  cluster = await startTwoNodes('notices-mn', ['wx-1', 'wx-2'], {
     ...ROOMY,
-    DATABASE_URL: db.url,
-    REDIS_URL: redis.url,
     JWT_SECRET: 'notices-mn-secret-0123456789abcdef',
     WECHAT_APPID: APPID,
     WECHAT_SECRET: SECRET,
@@ -35,17 +34,12 @@ beforeAll(async () => {
     WECHAT_TEMPLATE_DM: 'T-DM',
     WECHAT_TEMPLATE_MENTION: 'T-MENTION',
     WECHAT_TIMEOUT_MS: '1000',
-  }
-  n1 = await startServer({ ...env, NODE_ID: 'wx-1' }, shared)
-  n2 = await startServer({ ...env, NODE_ID: 'wx-2' }, shared)
+  })
+  ;({ n1, n2 } = cluster)
 }, 60_000)
 afterAll(async () => {
-  await n1?.close()
-  await n2?.close()
-  await redis?.stop()
-  await db?.drop()
+  await cluster?.close()
   await fake?.close()
-  rmSync(shared, { recursive: true, force: true })
 })
 
 async function wxUser(name: string): Promise<Login & { openid: string }> {

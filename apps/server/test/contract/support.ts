@@ -1,8 +1,13 @@
 // Shared by the contract suites: a server with rate limits out of the way, and small
 // protocol steps the suites repeat. Everything goes through the network.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { expect } from 'vitest'
 import { startServer, type TestServer } from '../helpers/app'
 import { cid, http, login, TestClient, type Frame } from '../helpers/client'
+import { startRedis, type RedisProcess } from '../helpers/redis-server'
+import { createTestDatabase, type TestDatabase } from '../store/pg-test-db'
 
 export { cid, http, login, TestClient, type Frame, type TestServer }
 
@@ -19,6 +24,45 @@ export const ROOMY = {
 
 export function startRoomy(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
   return startServer({ ...ROOMY, ...env }, dataDir)
+}
+
+export interface TwoNodes {
+  n1: TestServer
+  n2: TestServer
+  /** Stops both nodes, then Redis and the database, and removes the shared DATA_DIR. */
+  close(): Promise<void>
+}
+
+/**
+ * Two in-process nodes of one deployment: a fresh Postgres database, a fresh Redis and one
+ * DATA_DIR (docs/scaling.md: uploads must be shared). `env` is given to both nodes on top of
+ * DATABASE_URL/REDIS_URL; `ids` are their NODE_IDs. Whatever started is stopped again when a
+ * later step fails, so a failed start leaves no database, Redis or node behind.
+ */
+export async function startTwoNodes(tag: string, ids: [string, string], env: Record<string, string>): Promise<TwoNodes> {
+  const shared = mkdtempSync(path.join(tmpdir(), `chat-${tag}-`))
+  let db: TestDatabase | undefined
+  let redis: RedisProcess | undefined
+  let n1: TestServer | undefined
+  let n2: TestServer | undefined
+  const close = async () => {
+    await n1?.close()
+    await n2?.close()
+    await redis?.stop()
+    await db?.drop()
+    rmSync(shared, { recursive: true, force: true })
+  }
+  try {
+    db = await createTestDatabase()
+    redis = await startRedis()
+    const common = { ...env, DATABASE_URL: db.url, REDIS_URL: redis.url }
+    n1 = await startServer({ ...common, NODE_ID: ids[0] }, shared)
+    n2 = await startServer({ ...common, NODE_ID: ids[1] }, shared)
+  } catch (e) {
+    await close()
+    throw e
+  }
+  return { n1, n2, close }
 }
 
 /** The HTTP status the contract gives each error code (§2). */
