@@ -1,6 +1,6 @@
 import { ErrorCode, parseRoomId } from '@chat/protocol'
 import { RefusedError } from '../limits/enforce'
-import type { Store } from '../store/types'
+import type { RoomRecord, Store } from '../store/types'
 
 /**
  * v1.1 §H: who may write to whom in private. A dm is not a way to reach any user id one
@@ -16,13 +16,16 @@ function otherUser(roomId: string, userId: string): string | null {
   return ref.users[0] === userId ? ref.users[1] : ref.users[0]
 }
 
-/** `join` and an HTTP send into a dm: blocked, or neither a message nor a common room → forbidden. */
-export async function assertDmOpen(store: Store, roomId: string, userId: string): Promise<void> {
+/**
+ * `join` and an HTTP send into a dm: blocked, or neither a message nor a common room → forbidden.
+ * `room`: the room as the caller has just read it (null: none), so it is not read twice.
+ */
+export async function assertDmOpen(store: Store, roomId: string, userId: string, room?: RoomRecord | null): Promise<void> {
   const other = otherUser(roomId, userId)
   if (other === null) return
   await assertNotBlocked(store, roomId, userId)
-  const room = await store.getRoom(roomId)
-  if (room && room.lastSeq > 0) return
+  const found = room === undefined ? await store.getRoom(roomId) : room
+  if (found && found.lastSeq > 0) return
   if (await store.blocks.shareGroupRoom(userId, other)) return
   throw new RefusedError(ErrorCode.Forbidden, 'a private chat opens between members of a common group room', 'dm')
 }

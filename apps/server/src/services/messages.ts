@@ -74,6 +74,9 @@ async function storeMessage(
   // round trip less before the ack. A refused send still counts against the rate.
   const allowed = d.limiter.hit(`send:${userId}`, d.limits.sendPerWindow, d.limits.sendWindowMs)
   allowed.catch(() => {}) // awaited below unless the membership read fails first
+  // v1.1 §H: a dm's block (services/dm-policy.ts) is read alongside too, refused in its turn below.
+  const notBlocked = assertNotBlocked(d.store, input.room, userId)
+  notBlocked.catch(() => {})
   const member = await memberOf
   try {
     if (member.mutedUntil !== null && member.mutedUntil > now) {
@@ -82,8 +85,7 @@ async function storeMessage(
     // 全员禁言 (v1.1 §A): every kind, from anyone but the owner and admins.
     if (member.mutedAll && !isModerator(member)) return fail(ErrorCode.Muted, 'the room is muted: only its hosts can send')
     if (!(await allowed)) return fail(ErrorCode.RateLimited, 'sending too fast, slow down')
-    // v1.1 §H: while the other user of a dm blocks the sender (services/dm-policy.ts).
-    await assertNotBlocked(d.store, input.room, userId)
+    await notBlocked
     body = await checkKind(d, member, input)
     if ('text' in body && d.checkText) await d.checkText(body.text, sender.openid)
   } catch (err) {
