@@ -5,12 +5,12 @@
  *
  *   BENCH_MAIN_JS=a/main.js BENCH_ROOM=10 BENCH_RATE=4000 npx tsx bench/fixed-rate.ts
  *
- * BENCH_RATE is deliveries/s; BENCH_RUNS runs of BENCH_RUN_MS each are printed, one line a run.
+ * BENCH_CPU_PROF=/tmp/prof profiles both nodes. BENCH_RATE is deliveries/s; BENCH_RUNS runs of BENCH_RUN_MS each are printed, one line a run.
  */
 import { JWT_SECRET, createBenchDatabase, deploy, MAIN_JS } from './lib/cluster'
 import { Generator } from './lib/gen-client'
 import { cpuMs, startRedis } from './lib/procs'
-import { log, measured, quiet, type Side } from './lib/side'
+import { cpuLine, log, measured, quiet, type Side } from './lib/side'
 
 const env = process.env
 const ROOM = Number(env.BENCH_ROOM ?? 10)
@@ -24,7 +24,8 @@ async function main(): Promise<void> {
   const redis = await startRedis()
   const db = await createBenchDatabase(env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test')
   const gen = Generator.start()
-  const dep = await deploy('chat', { nodes: 2, redisUrl: redis.url, databaseUrl: db.url })
+  const extraArgs = env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF}`] : []
+  const dep = await deploy('chat', { nodes: 2, redisUrl: redis.url, databaseUrl: db.url, extraArgs })
   const side: Side = {
     target: 'chat',
     gen,
@@ -36,11 +37,15 @@ async function main(): Promise<void> {
   try {
     await gen.call({ op: 'init', target: 'chat', nodes: dep.urls, secret: JWT_SECRET })
     const c = await gen.call({ op: 'connect', count: CONNS, concurrency: 200 })
-    const j = await gen.call({ op: 'join', roomSize: ROOM, prefix: `fx${Date.now().toString(36)}`, samplesPerRoom: 1 })
-    log(
-      `${MAIN_JS}: ${CONNS} connected in ${((c.ms ?? 0) / 1000).toFixed(1)} s, joined rooms of ${ROOM} in ${((j.ms ?? 0) / 1000).toFixed(1)} s`,
+    await quiet(side, 3000)
+    const jm = await measured(side, () =>
+      gen.call({ op: 'join', roomSize: ROOM, prefix: `fx${Date.now().toString(36)}`, samplesPerRoom: 1 }),
     )
-    await gen.run({ rate: RATE / ROOM / 2, durationMs: 1000, sendersPerRoom: SENDERS, drainMs: 1000 })
+    const j = jm.value
+    log(
+      `${MAIN_JS}: ${CONNS} connected in ${((c.ms ?? 0) / 1000).toFixed(1)} s, joined rooms of ${ROOM} in ${((j.ms ?? 0) / 1000).toFixed(1)} s (${cpuLine(jm)})`,
+    )
+    if (RUNS > 0) await gen.run({ rate: RATE / ROOM / 2, durationMs: 1000, sendersPerRoom: SENDERS, drainMs: 1000 })
     for (let i = 0; i < RUNS; i++) {
       await quiet(side, 6000)
       const m = await measured(side, () => gen.run({ rate: RATE / ROOM, durationMs: RUN_MS, sendersPerRoom: SENDERS, drainMs: 1500 }))

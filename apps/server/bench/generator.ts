@@ -209,6 +209,7 @@ async function run(o: Extract<GenCommand, { op: 'run' }>): Promise<RunResult> {
     reactsSent: j,
     reactErrors: counts.reactErrors,
     reactionFrames: counts.reactions,
+    closed: rooms.reduce((n, r) => n + r.members.filter((c) => c.closed).length, 0),
   }
 }
 

@@ -8,7 +8,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import type { Target } from './adapters'
-import { cpuMs, freePort, measureMemory, startNode, type Memory, type Proc } from './procs'
+import { cpuMs, freePort, measureMemory, rssBytes, startNode, type Memory, type Proc } from './procs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const SERVER_DIR = path.resolve(here, '../..')
@@ -28,6 +28,10 @@ const OUR_LIMITS = {
   MAX_ROOMS_PER_CONN: '1000',
   // The storm's taps are open-loop at exactly the default limit: jitter must not refuse them.
   REACT_RATE_LIMIT: '1000',
+  // Frames a connection may have waiting for the store: the hot room puts all its load on 10
+  // sockets, and an overloaded step must fail by its latency, not by senders closed with 4009
+  // (a closed sender would also spoil every later step of the search).
+  MAX_QUEUED_FRAMES: '100000',
 }
 
 export interface Deployment {
@@ -37,7 +41,12 @@ export interface Deployment {
   store: 'postgres' | 'sqlite' | 'none'
   /** CPU ms of the server processes so far (sum over nodes). */
   cpu(): number
+  /** Forces a full GC (through the inspector) and reads the nodes' memory, summed. */
   memory(): Promise<Memory>
+  /** VmRSS of the nodes from /proc/<pid>/status, summed: read from outside, no GC forced. */
+  vmRss(): number
+  /** Attaches the inspector to every node (SIGUSR1) without forcing a GC. */
+  attachInspector(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -89,6 +98,10 @@ export async function deploy(
     async memory() {
       const all = await Promise.all(nodes.map(async (n) => measureMemory(await n.inspectorUrl())))
       return { heapUsed: all.reduce((s, m) => s + m.heapUsed, 0), rss: all.reduce((s, m) => s + m.rss, 0) }
+    },
+    vmRss: () => nodes.reduce((s, n) => s + rssBytes(n.pid), 0),
+    async attachInspector() {
+      await Promise.all(nodes.map((n) => n.inspectorUrl()))
     },
     async stop() {
       await Promise.all(nodes.map((n) => n.stop()))

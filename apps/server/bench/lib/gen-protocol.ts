@@ -48,6 +48,8 @@ export interface RunResult {
   reactsSent: number
   reactErrors: number
   reactionFrames: number
+  /** Room members whose socket is closed at the end (e.g. closed by the server as too slow). */
+  closed: number
 }
 
 export type GenReply = { ok: true; ms?: number; failed?: number; result?: RunResult } | { ok: false; error: string }

@@ -26,6 +26,13 @@ export interface FanoutResult {
 
 export interface IdleResult {
   conns: number
+  roomSize: number
+  /** Joins made in this step (connections added since the previous step) and their wall time. */
+  joins: number
+  joinMs: number
+  /** VmRSS from /proc over both nodes, minus the base, per connection: no GC forced. */
+  vmRssPerConn: number
+  /** After a forced GC through the inspector. */
   heapPerConn: number
   rssPerConn: number
   connectPerSec: number
@@ -50,6 +57,8 @@ export interface SteadyResult {
 
 export interface TargetResults {
   fanout: FanoutResult[]
+  /** Issue 13: one room of 10, every member sending (bench/run.ts HOT). */
+  hot?: FanoutResult | null
   idle: IdleResult[]
   steady: SteadyResult | null
   sqlite: FanoutResult | null
@@ -78,6 +87,8 @@ interface Row {
 const int = (n: number) => Math.round(n).toLocaleString('en-US')
 const ms = (n: number) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0))
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`
+const kibN = (n: number) => (n / 1024).toFixed(1)
+const sec = (n: number) => (n / 1000).toFixed(1)
 const dec = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1))
 const pct = (n: number) => `${(n * 100).toFixed(2)} %`
 
@@ -158,40 +169,72 @@ export function printReport(r: Results): string {
   const p = r.targets.sio
   let s = `\n# pnpm bench — ${r.date}\n\n${r.machine}; Node ${r.node}; ${r.elapsedSec ? `${r.elapsedSec.toFixed(0)} s` : ''}\n`
   s += 'Generator, server nodes, Redis and Postgres share the same cores.\n\n'
-  s += '## Fan-out, 2 nodes + Redis (ours also writes every message to Postgres before acking)\n\n'
   const rows: Row[] = []
   for (const size of [10, 100, 1000]) {
     const a = o?.fanout.find((f) => f.roomSize === size)
     const b = p?.fanout.find((f) => f.roomSize === size)
     if (a || b) rows.push(...fanoutRows(a, b, size))
   }
-  s += table(rows)
+  if (rows.length) s += '## Fan-out, 2 nodes + Redis (ours also writes every message to Postgres before acking)\n\n' + table(rows)
+  if (o?.hot || p?.hot) {
+    s += '\n## One hot room of 10 (members on both nodes, all 10 sending), 2 nodes + Redis (ours also stores every message in Postgres)\n\n'
+    const hot = fanoutRows(o?.hot, p?.hot, 10, 'hot room')
+    const stored = (r: FanoutResult | null | undefined) => (r ? r.maxDeliveriesPerSec / r.roomSize : null)
+    hot.splice(1, 0, {
+      label: 'hot room: messages/s at that max (ours stores each; = deliveries ÷ 10)',
+      ours: stored(o?.hot),
+      peer: stored(p?.hot),
+      better: 'higher',
+      fmt: int,
+    })
+    s += table(hot)
+  }
   if (o?.idle.length || p?.idle.length) {
-    s += '\n## Idle connections (authenticated, each in one room of 10), 2 nodes + Redis\n\n'
+    const size = (o?.idle[0] ?? p?.idle[0])!.roomSize
+    s += `\n## Joins and idle connections (authenticated, in rooms of ${size}), 2 nodes + Redis\n\n`
     const idle: Row[] = []
     for (const n of [5000, 10000]) {
       const a = o?.idle.find((x) => x.conns === n)
       const b = p?.idle.find((x) => x.conns === n)
+      if (!a && !b) continue
+      const joins = (a ?? b)!.joins
+      const k = `${n / 1000}k`
+      const into = joins === n ? `${k} into rooms of ${size}` : `${k} (${joins / 1000}k more) into rooms of ${size}`
+      const f = (r: IdleResult | undefined, g: (x: IdleResult) => number) => (r ? g(r) : null)
       idle.push(
+        { label: `${into}: join time (s)`, ours: f(a, (x) => x.joinMs), peer: f(b, (x) => x.joinMs), better: 'lower', fmt: sec },
         {
-          label: `${n / 1000}k: heap per connection`,
-          ours: a?.heapPerConn ?? null,
-          peer: b?.heapPerConn ?? null,
-          better: 'lower',
-          fmt: kib,
-        },
-        { label: `${n / 1000}k: RSS per connection`, ours: a?.rssPerConn ?? null, peer: b?.rssPerConn ?? null, better: 'lower', fmt: kib },
-        {
-          label: `${n / 1000}k: connect rate (conn/s, open + auth)`,
-          ours: a?.connectPerSec ?? null,
-          peer: b?.connectPerSec ?? null,
+          label: `${k}: join rate (joins/s)`,
+          ours: f(a, (x) => x.joinPerSec),
+          peer: f(b, (x) => x.joinPerSec),
           better: 'higher',
           fmt: int,
         },
         {
-          label: `${n / 1000}k: join rate (joins/s)`,
-          ours: a?.joinPerSec ?? null,
-          peer: b?.joinPerSec ?? null,
+          label: `${k}: VmRSS per connection, no GC (KiB)`,
+          ours: f(a, (x) => x.vmRssPerConn),
+          peer: f(b, (x) => x.vmRssPerConn),
+          better: 'lower',
+          fmt: kibN,
+        },
+        {
+          label: `${k}: heap per connection, after forced GC (KiB)`,
+          ours: f(a, (x) => x.heapPerConn),
+          peer: f(b, (x) => x.heapPerConn),
+          better: 'lower',
+          fmt: kibN,
+        },
+        {
+          label: `${k}: RSS per connection, after forced GC (KiB)`,
+          ours: f(a, (x) => x.rssPerConn),
+          peer: f(b, (x) => x.rssPerConn),
+          better: 'lower',
+          fmt: kibN,
+        },
+        {
+          label: `${k}: connect rate (conn/s, open + auth)`,
+          ours: f(a, (x) => x.connectPerSec),
+          peer: f(b, (x) => x.connectPerSec),
           better: 'higher',
           fmt: int,
         },

@@ -5,7 +5,7 @@
  */
 import type { RunResult } from './gen-protocol'
 import type { FanoutResult, IdleResult, SteadyResult } from './report'
-import { cpuLine, log, machineCalm, measured, otherLoad, patient, quiet, type Measured, type Side } from './side'
+import { cpuLine, log, machineCalm, measured, otherLoad, patient, quiet, sleep, type Measured, type Side } from './side'
 
 const STEP_MS = Number(process.env.BENCH_STEP_MS ?? 2500)
 const HALF_MS = Number(process.env.BENCH_HALF_MS ?? 4000)
@@ -19,6 +19,8 @@ export interface FanoutPlan {
   samplesPerRoom: number
   /** Deliveries/s of the first step. */
   start: number
+  /** Factor the rate grows by while no step has failed (default 1.6). */
+  grow?: number
 }
 
 const pass = (r: RunResult) => r.errors === 0 && r.samples > 0 && r.delivered >= 0.999 && r.p99 < 100
@@ -28,7 +30,8 @@ function describe(r: RunResult): string {
     .toLocaleString('en-US')
     .padStart(8)
   const err = r.errors ? ` errors ${r.errors} ${JSON.stringify(r.errorCodes)}` : ''
-  return `${d} del/s  delivered ${(r.delivered * 100).toFixed(2)}%  p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} p999 ${r.p999.toFixed(1)} ms${err}  lag ${r.maxSendLagMs.toFixed(0)} ms`
+  const closed = r.closed ? `  ${r.closed} members closed` : ''
+  return `${d} del/s  delivered ${(r.delivered * 100).toFixed(2)}%  p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} p999 ${r.p999.toFixed(1)} ms${err}${closed}  lag ${r.maxSendLagMs.toFixed(0)} ms`
 }
 
 interface Search {
@@ -64,7 +67,7 @@ async function step(s: Search, plan: FanoutPlan, label: string): Promise<void> {
     await quiet(s.side)
   }
   if ((s.best && s.worst && s.worst.rate / s.best.rate < 1.2) || s.steps.length >= 9) s.done = true
-  else if (!s.worst) s.rate *= 1.6
+  else if (!s.worst) s.rate *= plan.grow ?? 1.6
   else if (!s.best) s.rate /= 2
   else s.rate = Math.sqrt(s.best.rate * s.worst.rate)
 }
@@ -160,27 +163,44 @@ export async function fanout(sides: Side[], plan: FanoutPlan, label: string): Pr
   return out
 }
 
-/** Idle connections: authenticated, each in one room of 10; memory per connection after a forced GC. */
-export async function idle(side: Side, counts: number[]): Promise<IdleResult[]> {
+/**
+ * Idle connections (issue 13): authenticated, joined into rooms of `roomSize`. Per step: the
+ * join time, then VmRSS per connection read from /proc as the nodes stand (no GC forced), then
+ * heap and RSS per connection after a forced GC through the inspector.
+ */
+export async function idle(side: Side, counts: number[], roomSize: number): Promise<IdleResult[]> {
   const out: IdleResult[] = []
+  // The inspector is attached before the base reading, so its own memory is in both readings;
+  // the base VmRSS is taken before the first forced GC, like the readings after the joins.
+  await side.dep.attachInspector()
   await quiet(side)
+  await sleep(500)
+  const baseVmRss = side.dep.vmRss()
   const base = await side.dep.memory()
   let have = 0
   for (const n of counts) {
     const c = await side.gen.call({ op: 'connect', count: n - have, concurrency: 200 })
-    const j = await side.gen.call({ op: 'join', roomSize: 10, prefix: `idle${n}`, samplesPerRoom: 0, from: have })
+    const j = await side.gen.call({ op: 'join', roomSize, prefix: `idle${n}-${Date.now().toString(36)}`, samplesPerRoom: 0, from: have })
     if (c.failed || j.failed) log(`  idle: ${c.failed} connects and ${j.failed} joins failed`)
     await quiet(side)
+    await sleep(500)
+    const vmRss = side.dep.vmRss()
     const mem = await side.dep.memory()
     const r: IdleResult = {
       conns: n,
+      roomSize,
+      joins: n - have,
+      joinMs: j.ms!,
+      vmRssPerConn: (vmRss - baseVmRss) / n,
       heapPerConn: (mem.heapUsed - base.heapUsed) / n,
       rssPerConn: (mem.rss - base.rss) / n,
       connectPerSec: ((n - have) / c.ms!) * 1000,
       joinPerSec: ((n - have) / j.ms!) * 1000,
     }
     log(
-      `  ${side.target} idle ${n}: heap ${(r.heapPerConn / 1024).toFixed(1)} KiB/conn, RSS ${(r.rssPerConn / 1024).toFixed(1)} KiB/conn, connect ${r.connectPerSec.toFixed(0)}/s, join ${r.joinPerSec.toFixed(0)}/s`,
+      `  ${side.target} idle ${n}: ${n - have} joins into rooms of ${roomSize} in ${(r.joinMs / 1000).toFixed(1)} s (${r.joinPerSec.toFixed(0)}/s), ` +
+        `VmRSS ${(r.vmRssPerConn / 1024).toFixed(1)} KiB/conn (no GC), heap ${(r.heapPerConn / 1024).toFixed(1)} KiB/conn, ` +
+        `RSS after GC ${(r.rssPerConn / 1024).toFixed(1)} KiB/conn, connect ${r.connectPerSec.toFixed(0)}/s`,
     )
     out.push(r)
     have = n

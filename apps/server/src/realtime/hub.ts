@@ -5,6 +5,8 @@ import { PresenceGuard } from '../presence/guard'
 import type { Presence } from '../presence/types'
 import type { Store } from '../store/types'
 import type { Connection } from './connection'
+import { EventBatch } from './event-batch'
+import { textFrame } from './frame'
 import { PresenceCoalescer } from './presence-coalescer'
 import { RoomFeed } from './room-feed'
 import { ThrottledLog } from './throttled-log'
@@ -59,6 +61,7 @@ export class Hub {
   private readonly warn: ThrottledLog
   private readonly upkeep: Upkeep
   private readonly presenceFrames = new PresenceCoalescer()
+  private readonly presenceWrites = new EventBatch()
   /** Told of every message this node stores (the reactions service counts likes and flowers). */
   onStored: ((msg: Message) => void) | null = null
   /**
@@ -101,6 +104,7 @@ export class Hub {
   async stop(): Promise<void> {
     this.upkeep.stop()
     this.presenceFrames.stop()
+    this.presenceWrites.stop()
     for (const feed of this.feeds.values()) feed.close()
   }
 
@@ -267,23 +271,28 @@ export class Hub {
   }
 
   private deliverEvent(room: string, frame: RoomEvent, exclude: Exclude): void {
-    if (!this.feeds.has(room)) return
+    const feed = this.feeds.get(room)
+    if (!feed) return
+    if (frame.type === 'room') feed.roomChanges++
     const data = JSON.stringify(frame)
     // A frame from another node is only as well-formed as that node made it.
     const userId = frame.type === 'presence' ? (frame.user as { id?: unknown } | undefined)?.id : undefined
     // A user's presence changes reach this node's connections at most once a second.
-    if (typeof userId === 'string') this.presenceFrames.offer(room, userId, () => this.writeEvent(room, data, exclude))
-    else this.writeEvent(room, data, exclude)
+    if (typeof userId === 'string') this.presenceFrames.offer(room, userId, () => this.writeEvent(room, data, exclude, true))
+    else this.writeEvent(room, data, exclude, false)
   }
 
-  private writeEvent(room: string, data: string, exclude: Exclude): void {
+  /** `batched`: held to the end of the turn, one write per socket (event-batch.ts). */
+  private writeEvent(room: string, data: string, exclude: Exclude, batched: boolean): void {
     const feed = this.feeds.get(room)
     if (!feed) return
     // Pushes released before this event go out before it.
     feed.flush()
+    const frame = batched ? textFrame(data) : null
     for (const conn of feed.members) {
       if (conn.id === exclude.conn || conn.user.id === exclude.user) continue
-      conn.send(data)
+      if (frame) this.presenceWrites.add(conn, room, frame, data)
+      else conn.send(data)
     }
   }
 

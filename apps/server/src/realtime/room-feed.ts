@@ -41,6 +41,11 @@ export class RoomFeed {
   readonly members = new Set<Connection>()
   /** Joins in progress: the feed must outlive them even if every member leaves meanwhile. */
   holds = 0
+  /**
+   * `room` pushes (settings, owner, admins) seen here: a join that read the room before one
+   * arrived sends its connection the new RoomInfo after `joined` (it was not yet attached).
+   */
+  roomChanges = 0
   private readonly pending = new Map<number, Message>()
   private fillTimer: NodeJS.Timeout | null = null
   private filling = false

@@ -2,7 +2,7 @@ import { ErrorCode, Limits, parseRoomId, type Role, type RoomInfo } from '@chat/
 import { fail } from '../lib/errors'
 import { randomId } from '../lib/ids'
 import { assertDmOpen } from './dm-policy'
-import type { MemberRecord, RoomRecord, Store } from '../store/types'
+import type { JoinView, MemberRecord, RoomRecord, Store } from '../store/types'
 
 /**
  * v1.1 §A's RoomInfo from a room and its admins. `stats` (§B): the like/flower messages'
@@ -41,9 +41,13 @@ export async function loadRoomInfo(
 /** Invite codes: 12 base62 characters (~71 bits), well past the contract's 8. */
 export const newInviteCode = () => randomId('', Math.max(Limits.inviteCodeMin, 12))
 
+/** A join's view of its room once the room exists (see openRoom). */
+export type OpenedRoom = JoinView & { room: RoomRecord }
+
 /**
  * Opens a room for a user about to join: creates an unknown group room (public, no owner)
- * or dm room, and refuses dm rooms of other people and users kicked for a while.
+ * or dm room, and refuses dm rooms of other people and users kicked for a while. Returns
+ * the room with what the join needs to know about the user there (one store read).
  */
 export async function openRoom(
   store: Store,
@@ -52,22 +56,20 @@ export async function openRoom(
   now = Date.now(),
   /** The word filter for the title a new group room takes from its id (v1.1 §H). */
   cleanTitle: (title: string) => string = (t) => t,
-): Promise<RoomRecord> {
+): Promise<OpenedRoom> {
   const ref = parseRoomId(roomId)
   if (!ref) return fail(ErrorCode.BadRequest, 'malformed room id')
-  if (ref.kind === 'dm') {
-    if (!ref.users.includes(userId)) return fail(ErrorCode.Forbidden, 'a private chat is only for its two users')
-    const other = ref.users[0] === userId ? ref.users[1] : ref.users[0]
-    if (!(await store.getUser(other))) return fail(ErrorCode.NotFound, 'no such user')
-  }
-  // Both reads at once: a join is a few round trips shorter, and a kicked user learns nothing more.
-  const [kickedUntil, existing] = await Promise.all([store.getKickedUntil(roomId, userId), store.getRoom(roomId)])
+  if (ref.kind === 'dm' && !ref.users.includes(userId)) return fail(ErrorCode.Forbidden, 'a private chat is only for its two users')
+  const other = ref.kind === 'dm' ? (ref.users[0] === userId ? ref.users[1] : ref.users[0]) : null
+  // All reads at once: a join is a few round trips shorter, and a kicked user learns nothing more.
+  const [view, otherUser] = await Promise.all([store.joinView(roomId, userId), other === null ? null : store.getUser(other)])
+  if (other !== null && !otherUser) return fail(ErrorCode.NotFound, 'no such user')
   // The dm's refusals come before a kick's, as before; the room just read is not read again.
-  if (ref.kind === 'dm') await assertDmOpen(store, roomId, userId, existing)
-  if (kickedUntil !== null && kickedUntil > now) {
-    return fail(ErrorCode.Forbidden, `removed from this room until ${new Date(kickedUntil).toISOString()}`)
+  if (ref.kind === 'dm') await assertDmOpen(store, roomId, userId, view.room)
+  if (view.kickedUntil !== null && view.kickedUntil > now) {
+    return fail(ErrorCode.Forbidden, `removed from this room until ${new Date(view.kickedUntil).toISOString()}`)
   }
-  if (existing) return existing
+  if (view.room) return view as OpenedRoom
   const room = await store.ensureRoom({
     id: roomId,
     title: ref.kind === 'group' ? cleanTitle(roomId) : roomId,
@@ -79,19 +81,39 @@ export async function openRoom(
     // Both people see a private chat in their room list from the start.
     for (const u of ref.users) if (u !== userId) await store.addMember(roomId, u, now)
   }
-  return room
+  return { ...view, room }
 }
 
 /**
  * §A invite rooms: a user who is not a member (and holds no role there) needs the room's
  * code. Members, the owner and admins come back without one; a kick ends the membership.
  */
-export async function checkInvite(store: Store, room: RoomRecord, userId: string, invite: string | undefined): Promise<void> {
+export function checkInvite(opened: OpenedRoom, invite: string | undefined): void {
+  const { room } = opened
   if (room.access !== 'invite' || room.kind !== 'group') return
-  if (await store.getMember(room.id, userId)) return
-  if ((await store.getRole(room.id, userId)) !== 'member') return
+  if (opened.member || opened.role !== 'member') return
   if (invite === undefined) return fail(ErrorCode.Forbidden, 'this room is invite-only: join with its invite code')
   if (room.inviteCode === null || invite !== room.inviteCode) return fail(ErrorCode.Forbidden, 'wrong invite code')
+}
+
+/**
+ * The membership a join ends with: the one it found, else a new row (the read mark at the
+ * room's last seq) made from what the join already read; addMember's full read only when a
+ * racing join of the same user inserted first.
+ */
+export async function joinMembership(store: Store, opened: OpenedRoom, userId: string, now: number): Promise<MemberRecord> {
+  if (opened.member) return opened.member
+  const made = await store.insertMember(opened.room.id, userId, now)
+  if (!made) return store.addMember(opened.room.id, userId, now)
+  return {
+    roomId: opened.room.id,
+    userId,
+    role: opened.role,
+    readSeq: made.readSeq,
+    mutedUntil: opened.mutedUntil,
+    joinedAt: made.joinedAt,
+    mutedAll: opened.room.mutedAll,
+  }
 }
 
 /** The room and the caller's membership, for HTTP calls that need a member. */

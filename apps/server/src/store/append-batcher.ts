@@ -34,10 +34,18 @@ interface Item {
  * (one round trip, one commit, one WAL flush). Nobody is acked before their batch commits,
  * so ack-after-durable holds, and a batch is one transaction, so a failure leaves no gap.
  * At low load every batch is a single row and nothing waits.
+ *
+ * A room has at most one batch in flight: its appends serialise on the room's row lock
+ * anyway, so a second batch would only wait for the first one's commit inside Postgres.
+ * Held back here instead, they grow the room's next batch while the commit is in flight —
+ * one hot room then costs one commit per round trip, not one per message — and seqs
+ * follow arrival order on this node. Other rooms' appends go out beside it.
  */
 export class AppendBatcher {
   private readonly queue: Item[] = []
   private inFlight = 0
+  /** Rooms with a batch at the database. */
+  private readonly busy = new Set<string>()
 
   constructor(
     private readonly d: BatcherDeps,
@@ -48,28 +56,37 @@ export class AppendBatcher {
   append(m: NewMessage): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ m, key: `${m.room}\u0000${m.senderId}\u0000${m.cid}`, resolve, reject })
-      this.pump()
+      // A busy room's append leaves when its batch commits (pump runs then): scanning the
+      // queue for it now would cost O(queue) per append while the database is slow.
+      if (this.inFlight < this.maxInFlight && !this.busy.has(m.room)) this.pump()
     })
   }
 
   private pump(): void {
     while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
       const batch = this.take()
+      if (batch.length === 0) return // every waiting room has a batch in flight
+      const rooms = new Set(batch.map((i) => i.m.room))
+      for (const r of rooms) this.busy.add(r)
       this.inFlight++
       void this.run(batch).finally(() => {
+        for (const r of rooms) this.busy.delete(r)
         this.inFlight--
         this.pump()
       })
     }
   }
 
-  /** Up to maxBatch items, in arrival order, at most one per dedupe key (a repeat waits for the next batch). */
+  /**
+   * Up to maxBatch items of rooms without a batch in flight, in arrival order, at most one
+   * per dedupe key (a repeat waits for the next batch).
+   */
   private take(): Item[] {
     const batch: Item[] = []
     const keys = new Set<string>()
     const rest: Item[] = []
     for (const item of this.queue) {
-      if (batch.length < this.maxBatch && !keys.has(item.key)) {
+      if (batch.length < this.maxBatch && !keys.has(item.key) && !this.busy.has(item.m.room)) {
         keys.add(item.key)
         batch.push(item)
       } else rest.push(item)

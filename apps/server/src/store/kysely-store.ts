@@ -6,6 +6,7 @@ import { adminQueries, type AdminQueries } from './admin-queries'
 import { KyselyBlobs, type BlobStore } from './blobs'
 import { blockQueries, type BlockStore } from './blocks'
 import type { DialectOps } from './dialect'
+import { insertMember, joinView } from './join-view'
 import * as members from './members'
 import { membersAmong } from './mentions'
 import * as messages from './messages'
@@ -22,6 +23,7 @@ import {
   StoreUnavailableError,
   type AppendResult,
   type AuditEntry,
+  type JoinView,
   type MemberRecord,
   type NewMessage,
   type NewRoom,
@@ -240,6 +242,12 @@ export class KyselyStore implements Store {
   }
   getKickedUntil(roomId: string, userId: string): Promise<number | null> {
     return this.run(() => members.getKickedUntil(this.db, roomId, userId))
+  }
+  joinView(roomId: string, userId: string): Promise<JoinView> {
+    return this.run(() => joinView(this.db, this.dialect, roomId, userId))
+  }
+  insertMember(roomId: string, userId: string, ts: number): Promise<{ readSeq: number; joinedAt: number } | null> {
+    return this.run(() => insertMember(this.db, roomId, userId, ts))
   }
 
   // ── messages ───────────────────────────────────────────────────────────────────────

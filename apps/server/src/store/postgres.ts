@@ -86,10 +86,16 @@ export const postgresOps: DialectOps = {
                     ${fx.map((e) => (e.mentions.length ? JSON.stringify(e.mentions) : null))}::text[])
              with ordinality as t(room_id, sender_id, cid, kind, body, ts, answer_to, is_text, likes, flowers, mentions, ord)
       ),
+      -- The lookups are LATERAL … LIMIT 1 so that each is an index probe per input row: as a
+      -- plain (NOT) EXISTS the planner may pick a hash anti-join, and a cached generic plan
+      -- made while the tables were small then reads the room's every message per batch.
       fresh as (
         select i.*, row_number() over (partition by i.room_id order by i.ord) as rn from input i
-        where exists (select 1 from users u where u.id = i.sender_id)
-          and not exists (select 1 from messages m where m.room_id = i.room_id and m.sender_id = i.sender_id and m.cid = i.cid)
+        join lateral (select 1 as found from users u where u.id = i.sender_id limit 1) su on true
+        left join lateral (
+          select 1 as dup from messages m where m.room_id = i.room_id and m.sender_id = i.sender_id and m.cid = i.cid limit 1
+        ) d on true
+        where d.dup is null
       ),
       -- t: the position (among this batch's rows of the room) of its last non-like message.
       counts as (
@@ -123,10 +129,10 @@ export const postgresOps: DialectOps = {
         where n.mentions is not null
         on conflict do nothing
       )
-      select ins.seq, u.name, u.avatar, (u.id is not null) as user_found
+      select ins.seq, u.name, u.avatar, (u.found is not null) as user_found
       from input i
       left join ins on ins.room_id = i.room_id and ins.sender_id = i.sender_id and ins.cid = i.cid
-      left join users u on u.id = i.sender_id
+      left join lateral (select name, avatar, 1 as found from users where id = i.sender_id limit 1) u on true
       order by i.ord`.execute(db)
     return out.map((r) => ({ seq: r.seq, name: r.name, avatar: r.avatar, userFound: r.user_found }))
   },

@@ -59,6 +59,19 @@ export interface MemberRecord {
   mutedAll: boolean
 }
 
+/** What a join reads about a room and the joining user, in one round trip (Store.joinView). */
+export interface JoinView {
+  /** null: no such room (everything else is then empty). */
+  room: RoomRecord | null
+  kickedUntil: number | null
+  admins: string[]
+  /** The membership, if the user is a member now. */
+  member: MemberRecord | null
+  /** Role and mute belong to the user, member or not. */
+  role: Role
+  mutedUntil: number | null
+}
+
 export interface NewMessage {
   room: string
   senderId: string

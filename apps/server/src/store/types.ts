@@ -2,7 +2,19 @@ import type { Message, QuestionsPage, QuestionState, RoomSummary } from '@chat/p
 import type { AdminQueries } from './admin-queries'
 import type { BlobStore } from './blobs'
 import type { BlockStore } from './blocks'
-import type { AppendResult, AuditEntry, MemberRecord, NewMessage, NewRoom, Page, Role, RoomPatch, RoomRecord, UserRecord } from './records'
+import type {
+  AppendResult,
+  AuditEntry,
+  JoinView,
+  MemberRecord,
+  NewMessage,
+  NewRoom,
+  Page,
+  Role,
+  RoomPatch,
+  RoomRecord,
+  UserRecord,
+} from './records'
 
 export type * from './records'
 
@@ -64,6 +76,13 @@ export interface Store {
   /** Kick bans outlive membership: join is refused until `until`. */
   setKickedUntil(roomId: string, userId: string, until: number | null): Promise<void>
   getKickedUntil(roomId: string, userId: string): Promise<number | null>
+  /** The room, the user's kick, membership, role and mute, and the admins: a join's reads at once. */
+  joinView(roomId: string, userId: string): Promise<JoinView>
+  /**
+   * Makes the user a member (read mark at the room's last seq) in one statement; null when
+   * nothing was inserted (already a member, or no such room). addMember also reads the row.
+   */
+  insertMember(roomId: string, userId: string, ts: number): Promise<{ readSeq: number; joinedAt: number } | null>
   /** The contract's GET /api/rooms, ordered as it says. */
   listRooms(userId: string): Promise<RoomSummary[]>
   /** §D: which of `userIds` are current members of the room, in the given order (one query). */

@@ -261,6 +261,39 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         await store.setKickedUntil(r.id, a.id, null)
         expect(await store.getKickedUntil(r.id, a.id)).toBeNull()
       })
+
+      it("a join's view: the room, admins in order, the user's kick, membership, role and mute in one read", async () => {
+        const [o, a, b, c] = [await user(), await user(), await user(), await user()]
+        const r = await room(o.id)
+        await store.setAdmin(r.id, b.id, true, 20)
+        await store.setAdmin(r.id, a.id, true, 10)
+        await store.setMutedUntil(r.id, c.id, 9000)
+        await store.setKickedUntil(r.id, c.id, 7000)
+        await send(store, r.id, o.id, 'one')
+        const none = await store.joinView(id('r'), a.id)
+        expect(none).toEqual({ room: null, kickedUntil: null, admins: [], member: null, role: 'member', mutedUntil: null })
+        const vc = await store.joinView(r.id, c.id)
+        expect(vc).toMatchObject({ kickedUntil: 7000, admins: [a.id, b.id], member: null, role: 'member', mutedUntil: 9000 })
+        expect(vc.room).toEqual(await store.getRoom(r.id))
+        expect(vc.room?.lastSeq).toBe(1)
+        await store.addMember(r.id, a.id, 100)
+        const va = await store.joinView(r.id, a.id)
+        expect(va.member).toEqual(await store.getMember(r.id, a.id))
+        expect(va).toMatchObject({ role: 'admin', kickedUntil: null, mutedUntil: null })
+        expect((await store.joinView(r.id, o.id)).role).toBe('owner')
+      })
+
+      it('insertMember adds once, with the read mark at the last seq; null for members and missing rooms', async () => {
+        const [a, b] = [await user(), await user()]
+        const r = await room()
+        await send(store, r.id, b.id, 'one')
+        await send(store, r.id, b.id, 'two')
+        expect(await store.insertMember(r.id, a.id, 300)).toEqual({ readSeq: 2, joinedAt: 300 })
+        expect(await store.getMember(r.id, a.id)).toMatchObject({ readSeq: 2, joinedAt: 300 })
+        expect(await store.insertMember(r.id, a.id, 400)).toBeNull()
+        expect((await store.getMember(r.id, a.id))?.joinedAt).toBe(300)
+        expect(await store.insertMember(id('r'), a.id, 1)).toBeNull()
+      })
     })
 
     describe('appendMessage', () => {

@@ -1,10 +1,17 @@
-import { ErrorCode, Limits, type JoinFrame } from '@chat/protocol'
+import { ErrorCode, Limits, parseRoomId, type JoinFrame, type RoomPush } from '@chat/protocol'
 import { fail } from '../../lib/errors'
-import { checkInvite, openRoom, roomInfo } from '../../services/rooms'
+import { checkInvite, joinMembership, loadRoomInfo, openRoom, roomInfo } from '../../services/rooms'
 import { fitPage } from '../../services/page-cut'
 import type { HandlerContext } from '../context'
 
-/** join: membership + subscription; the reply is a snapshot, live pushes follow it. */
+/**
+ * join: membership + subscription; the reply is a snapshot, live pushes follow it.
+ *
+ * Round trips, in order: the room's feed (a broker subscribe only for the node's first
+ * member), one store read (room, admins, the user's kick, membership, role and mute), then
+ * together the membership insert for a new member, our presence add and the online list,
+ * the page and the reaction totals.
+ */
 export async function join(ctx: HandlerContext, f: JoinFrame): Promise<void> {
   const { app, conn } = ctx
   const { store, hub } = app
@@ -14,43 +21,45 @@ export async function join(ctx: HandlerContext, f: JoinFrame): Promise<void> {
   if (!rejoin && conn.rooms.size >= app.config.limits.roomsPerConn) {
     fail(ErrorCode.RateLimited, `a connection may join at most ${app.config.limits.roomsPerConn} rooms`)
   }
-  const room = await openRoom(store, conn.user.id, f.room, Date.now(), (t) => app.contentFilter.clean(t))
-  await checkInvite(store, room, conn.user.id, f.invite)
-  const member = await store.addMember(room.id, conn.user.id, Date.now())
-  // Subscribe before reading the snapshot, so nothing stored after it can slip by.
-  const feed = await hub.hold(room.id)
-  let first = false
+  if (!parseRoomId(f.room)) fail(ErrorCode.BadRequest, 'malformed room id')
+  // Subscribe before the room is read, so nothing stored after the read can slip by: the
+  // read's lastSeq is the head, and every seq up to it is in the page (read after it), below
+  // `after`, or reachable with `more`; later ones come live.
+  const feed = await hub.hold(f.room)
+  const roomChanges = feed.roomChanges
+  let adding: Promise<boolean> | null = null
   let attached = false
   try {
-    first = await presence.add(room.id, conn.user, conn.id)
-    // The head is read before the page: every seq up to it is then in the page (or below
-    // `after`, or reachable with `more`). Read after, a message stored in between would sit
-    // above the page yet at or below lastSeq — skipped by live pushes, never in the reply.
-    const [head, admins] = await Promise.all([store.getRoom(room.id), store.listAdmins(room.id)])
-    // §B stats: the live reaction totals (frames sent after this one carry newer ones). The
-    // page (after the head, see above), the totals and the online list (after our own add)
-    // are independent of each other: one round trip for the three.
-    const [reactions, page, online] = await Promise.all([
-      app.reactions.live(head ?? room),
+    const opened = await openRoom(store, conn.user.id, f.room, Date.now(), (t) => app.contentFilter.clean(t))
+    const { room, admins } = opened
+    checkInvite(opened, f.invite)
+    // The rest is independent, so it goes out together: the membership, our presence add
+    // (then the online list, which must include us), the page (read after the head, see
+    // above) and the live reaction totals (§B stats; frames sent after this one carry newer).
+    adding = presence.add(room.id, conn.user, conn.id)
+    const [member, first, online, reactions, page] = await Promise.all([
+      joinMembership(store, opened, conn.user.id, Date.now()),
+      adding,
+      adding.then(() => presence.online(room.id)),
+      app.reactions.live(room),
       f.after === undefined
         ? store.getMessages(room.id, { limit: Limits.joinLatest })
         : store.getMessages(room.id, { after: f.after, limit: Limits.joinAfterMax }),
-      presence.online(room.id),
     ])
     if (conn.closed) return
     // Live pushes start after lastSeq; with `after` and `more`, the client pages the
     // range between with history (its join point is the room's head, not its cursor).
-    const lastSeq = Math.max(head?.lastSeq ?? room.lastSeq, page.messages.at(-1)?.seq ?? 0)
+    const lastSeq = Math.max(room.lastSeq, page.messages.at(-1)?.seq ?? 0)
     // `mutedUntil` is an addition: the client's input bar says until when (null: not muted).
     const now = Date.now()
     const mutedUntil = member.mutedUntil !== null && member.mutedUntil > now ? member.mutedUntil : null
     ctx.reply({
       type: 'joined',
-      room: roomInfo(head ?? room, admins, reactions),
+      room: roomInfo(room, admins, reactions),
       lastSeq,
       online,
       // Cut to fit 1 MiB (v1.1 §H), keeping the newest (an `after` join: the oldest).
-      ...fitPage({ type: 'joined', room: head ?? room, online, id: f.id }, page, f.after === undefined ? 'newest' : 'oldest'),
+      ...fitPage({ type: 'joined', room, online, id: f.id }, page, f.after === undefined ? 'newest' : 'oldest'),
       role: member.role,
       mutedUntil,
     })
@@ -58,8 +67,19 @@ export async function join(ctx: HandlerContext, f: JoinFrame): Promise<void> {
     attached = true
     if (first) hub.emit(room.id, { type: 'presence', room: room.id, user: conn.user, status: 'online' }, { conn: conn.id })
     app.metrics?.joins.inc()
+    // A `room` push that came while this join was under way missed this connection.
+    if (feed.roomChanges !== roomChanges) await resendRoom(ctx, room.id)
   } finally {
-    if (!attached && !rejoin) await presence.remove(room.id, conn.user, conn.id)
+    if (adding && !attached && !rejoin) {
+      // The add may still be under way (another read failed first): undo it after it lands.
+      await adding.catch(() => false)
+      await presence.remove(f.room, conn.user, conn.id)
+    }
     await hub.release(feed)
   }
+}
+
+async function resendRoom(ctx: HandlerContext, roomId: string): Promise<void> {
+  const info = await loadRoomInfo(ctx.app.store, roomId, (r) => ctx.app.reactions.live(r))
+  if (info && !ctx.conn.closed) ctx.conn.sendFrame({ type: 'room', room: roomId, info } satisfies RoomPush)
 }

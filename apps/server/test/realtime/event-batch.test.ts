@@ -1,0 +1,94 @@
+// EventBatch over real loopback WebSockets: presence frames held to the end of the turn
+// reach each client as ordinary text frames, in the order given, in one TCP write per
+// socket, and not for a room the socket left in between.
+import type { AddressInfo } from 'node:net'
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { WebSocket, WebSocketServer } from 'ws'
+import { Connection } from '../../src/realtime/connection'
+import { EventBatch } from '../../src/realtime/event-batch'
+import { textFrame } from '../../src/realtime/frame'
+
+let wss: WebSocketServer
+let url = ''
+const accepted: WebSocket[] = []
+const clients: WebSocket[] = []
+
+beforeAll(async () => {
+  wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false })
+  wss.on('connection', (s) => accepted.push(s))
+  await new Promise((r) => wss.once('listening', r))
+  url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`
+})
+afterEach(() => {
+  for (const c of clients.splice(0)) c.terminate()
+  accepted.length = 0
+})
+afterAll(() => new Promise((r) => wss.close(r)))
+
+async function pair(rooms: string[]) {
+  const client = new WebSocket(url)
+  clients.push(client)
+  const got: Array<{ room: string; n: number }> = []
+  client.on('message', (data, binary) => {
+    expect(binary).toBe(false)
+    got.push(JSON.parse(String(data)))
+  })
+  await new Promise((r) => client.once('open', r))
+  while (accepted.length === 0) await new Promise((r) => setTimeout(r, 5))
+  const socket = accepted.shift()!
+  const conn = new Connection(`c${clients.length}`, socket, '127.0.0.1', 1 << 20, () => {})
+  for (const room of rooms) conn.rooms.set(room, { cursor: 0, filling: false })
+  // Count what reaches the TCP socket: the point is one write for the whole burst.
+  const tcp = (socket as unknown as { _socket: { write: (...a: unknown[]) => boolean } })._socket
+  let writes = 0
+  const write = tcp.write.bind(tcp)
+  tcp.write = (...a: unknown[]) => {
+    writes++
+    return write(...a)
+  }
+  return { conn, got, writes: () => writes }
+}
+
+const until = async (ok: () => boolean, what: string) => {
+  for (const end = Date.now() + 5000; !ok(); ) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+it('a burst of frames reaches each socket in order, in one write per socket', async () => {
+  const a = await pair(['r1', 'r2'])
+  const b = await pair(['r1'])
+  const batch = new EventBatch()
+  for (let n = 0; n < 50; n++) {
+    const text = JSON.stringify({ room: 'r1', n })
+    const frame = textFrame(text)
+    batch.add(a.conn, 'r1', frame, text)
+    batch.add(b.conn, 'r1', frame, text)
+  }
+  const t2 = JSON.stringify({ room: 'r2', n: 50 })
+  batch.add(a.conn, 'r2', textFrame(t2), t2)
+  expect(a.writes() + b.writes()).toBe(0) // held until the end of the turn
+  await until(() => a.got.length === 51 && b.got.length === 50, 'all frames')
+  expect(a.got.map((f) => f.n)).toEqual([...Array(51).keys()])
+  expect(b.got.map((f) => f.n)).toEqual([...Array(50).keys()])
+  expect(a.writes()).toBe(1)
+  expect(b.writes()).toBe(1)
+})
+
+it('a socket that left the room before the write is not told about it; closed sockets get nothing', async () => {
+  const a = await pair(['r1', 'r2'])
+  const b = await pair(['r1'])
+  const batch = new EventBatch()
+  const t1 = JSON.stringify({ room: 'r1', n: 1 })
+  const t2 = JSON.stringify({ room: 'r2', n: 2 })
+  batch.add(a.conn, 'r1', textFrame(t1), t1)
+  batch.add(a.conn, 'r2', textFrame(t2), t2)
+  batch.add(b.conn, 'r1', textFrame(t1), t1)
+  a.conn.rooms.delete('r1')
+  b.conn.close(1000, 'bye')
+  await until(() => a.got.length === 1, 'the r2 frame')
+  await new Promise((r) => setTimeout(r, 50))
+  expect(a.got).toEqual([{ room: 'r2', n: 2 }])
+  expect(b.got).toEqual([])
+})
