@@ -51,6 +51,8 @@ export interface Config {
     gapFillDelayMs: number
     tailCheckMs: number
     pushWindowMs: number
+    /** MB of heap growth after which a quiet node runs one full GC (lib/idle-gc.ts); 0: never. */
+    idleGcMb: number
     /** Authenticated /api/* calls per user per window (the admin API does not count). */
     apiPerWindow: number
     apiWindowMs: number
@@ -251,6 +253,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       gapFillDelayMs: int(env, 'GAP_FILL_DELAY_MS', 50, 0, 10_000),
       tailCheckMs: int(env, 'TAIL_CHECK_MS', 2_000, 100, 600_000),
       pushWindowMs: int(env, 'PUSH_WINDOW_MS', 40, 0, 1_000),
+      idleGcMb: int(env, 'IDLE_GC_MB', 32, 0, 1_000_000),
       apiPerWindow: int(env, 'API_RATE_LIMIT', 600, 1, 1_000_000),
       apiWindowMs: int(env, 'API_RATE_WINDOW_MS', 60_000, 100, 3_600_000),
       uploadsPerWindow: int(env, 'UPLOAD_RATE_LIMIT', 20, 1, 100_000),

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app'
 import { type Config, ConfigError, loadConfig } from './config'
+import { IdleGc } from './lib/idle-gc'
 
 /**
  * Production entry: `node apps/server/dist/main.js`. Run it directly under a process
@@ -36,12 +37,21 @@ async function main(): Promise<void> {
   const port = typeof addr === 'object' && addr ? addr.port : config.port
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
   app.log.info({ url: `http://${shown}:${port}`, port, node: config.nodeId }, `listening on http://${shown}:${port}`)
+  // A process concern, not the app's: one per process (tests build many apps in one).
+  const idleGc =
+    config.limits.idleGcMb > 0
+      ? new IdleGc({
+          minGrowthBytes: config.limits.idleGcMb * 1024 * 1024,
+          onCollect: (before, after) => app.log.debug({ before, after }, 'idle GC'),
+        })
+      : null
 
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return
     stopping = true
     app.log.info({ signal }, 'draining')
+    idleGc?.stop()
     const force = setTimeout(() => process.exit(1), config.limits.drainMs + 5000)
     force.unref()
     app.close().then(

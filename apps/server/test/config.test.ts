@@ -17,6 +17,8 @@ describe('loadConfig', () => {
     expect(c.wechatApiBase).toBe('https://api.weixin.qq.com')
     expect(c.nodeId).toMatch(/^n-[0-9a-f]{6}$/)
     expect(c.limits.pushWindowMs).toBe(40)
+    expect(c.limits.idleGcMb).toBe(32)
+    expect(loadConfig({ IDLE_GC_MB: '0' }, '/srv/app').limits.idleGcMb).toBe(0)
   })
 
   it('has the v1.1 §H limits and settings, each with its env name', () => {
@@ -90,6 +92,7 @@ describe('loadConfig', () => {
     [{ WECHAT_MSG_SEC_CHECK: 'fail-open' }, 'WECHAT_MSG_SEC_CHECK'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ PUSH_WINDOW_MS: '-1' }, 'PUSH_WINDOW_MS'],
+    [{ IDLE_GC_MB: '1.5' }, 'IDLE_GC_MB'],
     [{ PUSH_WINDOW_MS: '5000' }, 'PUSH_WINDOW_MS'],
     [{ API_RATE_LIMIT: '0' }, 'API_RATE_LIMIT'],
     [{ API_RATE_WINDOW_MS: '10' }, 'API_RATE_WINDOW_MS'],

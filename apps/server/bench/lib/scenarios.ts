@@ -170,20 +170,24 @@ export async function fanout(sides: Side[], plan: FanoutPlan, label: string): Pr
  */
 export async function idle(side: Side, counts: number[], roomSize: number): Promise<IdleResult[]> {
   const out: IdleResult[] = []
-  // The inspector is attached before the base reading, so its own memory is in both readings;
-  // the base VmRSS is taken before the first forced GC, like the readings after the joins.
+  // The inspector is attached before the base reading, so its own memory is in both readings.
+  // The base VmRSS is read after a forced GC: a settled process, without its start-up's slack
+  // (else a server that gives memory back when idle, as ours does, would be credited with
+  // returning its start-up garbage too). The readings after the joins force nothing.
   await side.dep.attachInspector()
   await quiet(side)
+  const base = await side.dep.memory()
   await sleep(500)
   const baseVmRss = side.dep.vmRss()
-  const base = await side.dep.memory()
   let have = 0
   for (const n of counts) {
     const c = await side.gen.call({ op: 'connect', count: n - have, concurrency: 200 })
     const j = await side.gen.call({ op: 'join', roomSize, prefix: `idle${n}-${Date.now().toString(36)}`, samplesPerRoom: 0, from: have })
     if (c.failed || j.failed) log(`  idle: ${c.failed} connects and ${j.failed} joins failed`)
     await quiet(side)
-    await sleep(500)
+    // Idle memory: read 5 s after the servers went quiet (both sides alike), not in the
+    // burst's wake; a server may give the burst's garbage back meanwhile (ours does).
+    await sleep(5000)
     const vmRss = side.dep.vmRss()
     const mem = await side.dep.memory()
     const r: IdleResult = {
