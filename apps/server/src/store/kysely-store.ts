@@ -6,11 +6,12 @@ import { adminQueries, type AdminQueries } from './admin-queries'
 import { KyselyBlobs, type BlobStore } from './blobs'
 import { blockQueries, type BlockStore } from './blocks'
 import type { DialectOps } from './dialect'
-import { insertMember, joinView } from './join-view'
+import { insertMember, insertMembersPg, joinView, joinViewsPg } from './join-view'
 import * as members from './members'
 import { membersAmong } from './mentions'
 import * as messages from './messages'
 import { runMigrations } from './migrations'
+import { ReadBatcher } from './read-batcher'
 import { listQuestions } from './questions'
 import { saveReactionTotals } from './reactions'
 import * as roles from './roles'
@@ -46,6 +47,12 @@ export class KyselyStore implements Store {
   readonly dialect: 'sqlite' | 'postgres'
   private closed = false
   private readonly batcher: AppendBatcher | null
+  /** Postgres: joins' reads and writes, many per statement (read-batcher.ts); null on SQLite. */
+  private readonly joins: {
+    views: ReadBatcher<{ roomId: string; userId: string }, JoinView>
+    inserts: ReadBatcher<{ roomId: string; userId: string; ts: number }, { readSeq: number; joinedAt: number } | null>
+    latest: ReadBatcher<{ room: string; limit: number }, { messages: Message[]; more: boolean }>
+  } | null
   readonly blobs: BlobStore
   readonly adminQueries: AdminQueries
   readonly blocks: BlockStore
@@ -67,6 +74,25 @@ export class KyselyStore implements Store {
           isRetryable: (err) => isBatchConflict?.(err) ?? false,
         })
       : null
+    this.joins =
+      ops.name === 'postgres'
+        ? {
+            views: new ReadBatcher(
+              (items) => joinViewsPg(db, items),
+              (i) => `${i.roomId}\n${i.userId}`,
+            ),
+            inserts: new ReadBatcher(
+              // A row the batch cannot take (a user deleted meanwhile) must not fail the others.
+              (items) => insertMembersPg(db, items).catch(() => Promise.all(items.map((i) => insertMember(db, i.roomId, i.userId, i.ts)))),
+              (i) => `${i.roomId}\n${i.userId}`,
+            ),
+            // Joins into one room at the same moment share one read of its latest page.
+            latest: new ReadBatcher(
+              (items) => Promise.all(items.map((i) => messages.getMessages(db, i.room, { limit: i.limit }))),
+              (i) => `${i.room}\n${i.limit}`,
+            ),
+          }
+        : null
   }
 
   /** Every method goes through here: a database that can't serve becomes StoreUnavailableError. */
@@ -132,7 +158,18 @@ export class KyselyStore implements Store {
     })
   }
 
+  /** Rooms being made: the first joins of a new room arrive together (a class at 9:00). */
+  private readonly ensuring = new Map<string, Promise<RoomRecord>>()
+
   ensureRoom(r: NewRoom): Promise<RoomRecord> {
+    const pending = this.ensuring.get(r.id)
+    if (pending) return pending
+    const made = this.makeRoom(r).finally(() => this.ensuring.delete(r.id))
+    this.ensuring.set(r.id, made)
+    return made
+  }
+
+  private makeRoom(r: NewRoom): Promise<RoomRecord> {
     return this.run(async () => {
       // Joins mostly hit existing rooms: read first, insert only when missing.
       const existing = await this.db.selectFrom('rooms').selectAll().where('id', '=', r.id).executeTakeFirst()
@@ -244,10 +281,12 @@ export class KyselyStore implements Store {
     return this.run(() => members.getKickedUntil(this.db, roomId, userId))
   }
   joinView(roomId: string, userId: string): Promise<JoinView> {
-    return this.run(() => joinView(this.db, this.dialect, roomId, userId))
+    const joins = this.joins
+    return this.run(() => (joins ? joins.views.call({ roomId, userId }) : joinView(this.db, roomId, userId)))
   }
   insertMember(roomId: string, userId: string, ts: number): Promise<{ readSeq: number; joinedAt: number } | null> {
-    return this.run(() => insertMember(this.db, roomId, userId, ts))
+    const joins = this.joins
+    return this.run(() => (joins ? joins.inserts.call({ roomId, userId, ts }) : insertMember(this.db, roomId, userId, ts)))
   }
 
   // ── messages ───────────────────────────────────────────────────────────────────────
@@ -263,6 +302,10 @@ export class KyselyStore implements Store {
     return this.run(() => messages.getMessage(this.db, room, seq))
   }
   getMessages(room: string, page: Page): Promise<{ messages: Message[]; more: boolean }> {
+    const joins = this.joins
+    if (joins && page.before === undefined && page.after === undefined && Number.isSafeInteger(page.limit) && page.limit >= 1) {
+      return this.run(() => joins.latest.call({ room, limit: page.limit }))
+    }
     return this.run(() => messages.getMessages(this.db, room, page))
   }
   recallMessage(room: string, seq: number): Promise<boolean> {

@@ -39,7 +39,7 @@ export interface Store {
   setBanned(id: string, bannedAt: number | null): Promise<void>
 
   getRoom(id: string): Promise<RoomRecord | null>
-  /** Creates the room if it does not exist; returns it either way. */
+  /** Creates the room if it does not exist; returns it either way (concurrent calls for one id share one). */
   ensureRoom(r: NewRoom): Promise<RoomRecord>
   /** Creates a room; returns null when the id is taken. */
   createRoom(r: NewRoom): Promise<RoomRecord | null>

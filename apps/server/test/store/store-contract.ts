@@ -294,6 +294,47 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         expect((await store.getMember(r.id, a.id))?.joinedAt).toBe(300)
         expect(await store.insertMember(id('r'), a.id, 1)).toBeNull()
       })
+
+      it('many joins at once (one batch on Postgres): each gets its own view and membership, once', async () => {
+        const owner = await user()
+        const [r1, r2] = [await room(owner.id), await room()]
+        const us = await Promise.all(Array.from({ length: 40 }, () => user()))
+        await store.setAdmin(r1.id, us[0].id, true, 5)
+        await store.setMutedUntil(r2.id, us[1].id, 8000)
+        await store.setKickedUntil(r1.id, us[2].id, 9000)
+        await store.addMember(r2.id, us[3].id, 50)
+        await send(store, r1.id, owner.id, 'one')
+        const asks = us.flatMap((u) => [
+          { room: r1.id, u },
+          { room: r2.id, u },
+        ])
+        // Every pair twice at once, plus a missing room: shared slots, null rooms.
+        const [views, again, none] = await Promise.all([
+          Promise.all(asks.map((a) => store.joinView(a.room, a.u.id))),
+          Promise.all(asks.map((a) => store.joinView(a.room, a.u.id))),
+          store.joinView(id('r'), us[0].id),
+        ])
+        expect(again).toEqual(views)
+        expect(none.room).toBeNull()
+        for (const [k, a] of asks.entries()) {
+          const v = views[k]
+          expect(v.room?.id).toBe(a.room)
+          expect(v.admins).toEqual(a.room === r1.id ? [us[0].id] : [])
+          expect(v.role).toBe(a.room === r1.id && a.u === us[0] ? 'admin' : 'member')
+          expect(v.mutedUntil).toBe(a.room === r2.id && a.u === us[1] ? 8000 : null)
+          expect(v.kickedUntil).toBe(a.room === r1.id && a.u === us[2] ? 9000 : null)
+          expect(v.member?.joinedAt ?? null).toBe(a.room === r2.id && a.u === us[3] ? 50 : null)
+        }
+        const made = await Promise.all(asks.map((a) => store.insertMember(a.room, a.u.id, 700)))
+        for (const [k, a] of asks.entries()) {
+          expect(made[k]).toEqual(a.room === r2.id && a.u === us[3] ? null : { readSeq: a.room === r1.id ? 1 : 0, joinedAt: 700 })
+        }
+        const members = await Promise.all(asks.map((a) => store.getMember(a.room, a.u.id)))
+        expect(members.every((m) => m !== null)).toBe(true)
+        // Pages asked at once share reads but each is the room's latest.
+        const pages = await Promise.all([r1.id, r2.id, r1.id].map((room) => store.getMessages(room, { limit: 30 })))
+        expect(pages.map((p) => p.messages.map((m) => m.body))).toEqual([[{ text: 'one' }], [], [{ text: 'one' }]])
+      })
     })
 
     describe('appendMessage', () => {
