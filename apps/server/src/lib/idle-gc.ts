@@ -30,7 +30,9 @@ export class IdleGc {
   private busy = false
 
   constructor(private readonly o: IdleGcOptions) {
-    this.timer = setInterval(() => void this.check(), o.checkMs ?? 500)
+    // A collection that cannot be had (no inspector in this build of node) turns this off
+    // rather than rejecting in a timer, which would end the process.
+    this.timer = setInterval(() => this.check().catch(() => this.stop()), o.checkMs ?? 500)
     this.timer.unref()
   }
 

@@ -232,4 +232,22 @@ bothSetups('room settings', (get) => {
     )
     t.close()
   })
+  it("joins racing title changes: once the changes stop, every joiner's last word on the title is the final one", async () => {
+    const { A, B } = get()
+    const owner = await login(A.url, 'Owner')
+    expect((await http(A.url, 'POST', '/api/rooms', { id: 'set-race', title: 'v0' }, owner.token)).status).toBe(201)
+    const users = await Promise.all(Array.from({ length: 12 }, (_, i) => login(i % 2 ? B.url : A.url, `J${i}`)))
+    // Joins (on both nodes) while the owner retitles the room: a join that read the room before a
+    // change and was attached after its push would keep an old title without the resend.
+    const joining = users.map((u, i) => joinedClient(i % 2 ? B : A, u.token, 'set-race'))
+    for (let v = 1; v <= 8; v++) expect((await patch(A, 'set-race', { title: `v${v}` }, owner)).status).toBe(200)
+    const clients = await Promise.all(joining)
+    for (const c of clients) {
+      await c.waitFor(() => {
+        const last = [...c.frames].reverse().find((f) => (f.type === 'room' && f.room === 'set-race') || f.type === 'joined')
+        return (last?.type === 'room' ? last.info.title : last?.room?.title) === 'v8'
+      }, 10_000)
+    }
+    clients.forEach((c) => c.close())
+  })
 })

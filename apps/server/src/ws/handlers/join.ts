@@ -79,7 +79,12 @@ export async function join(ctx: HandlerContext, f: JoinFrame): Promise<void> {
   }
 }
 
+/** Best effort: the join has been answered, so a failed read must not add an error frame. */
 async function resendRoom(ctx: HandlerContext, roomId: string): Promise<void> {
-  const info = await loadRoomInfo(ctx.app.store, roomId, (r) => ctx.app.reactions.live(r))
-  if (info && !ctx.conn.closed) ctx.conn.sendFrame({ type: 'room', room: roomId, info } satisfies RoomPush)
+  try {
+    const info = await loadRoomInfo(ctx.app.store, roomId, (r) => ctx.app.reactions.live(r))
+    if (info && !ctx.conn.closed) ctx.conn.sendFrame({ type: 'room', room: roomId, info } satisfies RoomPush)
+  } catch (err) {
+    ctx.app.log.warn({ err: String(err), room: roomId }, 'room info after a join failed')
+  }
 }
