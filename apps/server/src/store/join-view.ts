@@ -51,37 +51,6 @@ export async function joinView(db: Kysely<DB>, roomId: string, userId: string): 
   return row ? toView(userId, row, await listAdmins(db, roomId)) : noRoom()
 }
 
-/**
- * Makes the user a member with the read mark at the room's last seq (one statement reads it
- * and inserts). Returns the new row's read mark and join time, or null when nothing was
- * inserted: already a member (a race with another socket of the user) or no such room.
- */
-export async function insertMember(
-  db: Kysely<DB>,
-  roomId: string,
-  userId: string,
-  ts: number,
-): Promise<{ readSeq: number; joinedAt: number } | null> {
-  const r = await db
-    .insertInto('members')
-    .columns(['room_id', 'user_id', 'read_seq', 'joined_at'])
-    .expression((eb) =>
-      eb
-        .selectFrom('rooms')
-        .select([
-          eb.val(roomId).as('room_id'),
-          eb.val(userId).as('user_id'),
-          'last_seq',
-          sql<number>`cast(${ts} as bigint)`.as('joined_at'),
-        ])
-        .where('id', '=', roomId),
-    )
-    .onConflict((oc) => oc.columns(['room_id', 'user_id']).doNothing())
-    .returning(['read_seq', 'joined_at'])
-    .executeTakeFirst()
-  return r ? { readSeq: Number(r.read_seq), joinedAt: Number(r.joined_at) } : null
-}
-
 // ── Postgres: many joins' reads in one statement (see read-batcher.ts) ─────────────────────
 // Each lookup is LATERAL … LIMIT 1, an index probe per input row: plain joins against an
 // unnest() let the planner hash whole tables (members grows with every join ever made).

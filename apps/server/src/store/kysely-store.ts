@@ -6,7 +6,7 @@ import { adminQueries, type AdminQueries } from './admin-queries'
 import { KyselyBlobs, type BlobStore } from './blobs'
 import { blockQueries, type BlockStore } from './blocks'
 import type { DialectOps } from './dialect'
-import { insertMember, insertMembersPg, joinView, joinViewsPg } from './join-view'
+import { insertMembersPg, joinView, joinViewsPg } from './join-view'
 import * as members from './members'
 import { membersAmong } from './mentions'
 import * as messages from './messages'
@@ -83,7 +83,8 @@ export class KyselyStore implements Store {
             ),
             inserts: new ReadBatcher(
               // A row the batch cannot take (a user deleted meanwhile) must not fail the others.
-              (items) => insertMembersPg(db, items).catch(() => Promise.all(items.map((i) => insertMember(db, i.roomId, i.userId, i.ts)))),
+              (items) =>
+                insertMembersPg(db, items).catch(() => Promise.all(items.map((i) => members.insertMember(db, i.roomId, i.userId, i.ts)))),
               (i) => `${i.roomId}\n${i.userId}`,
             ),
             // Joins into one room at the same moment share one read of its latest page.
@@ -286,7 +287,7 @@ export class KyselyStore implements Store {
   }
   insertMember(roomId: string, userId: string, ts: number): Promise<{ readSeq: number; joinedAt: number } | null> {
     const joins = this.joins
-    return this.run(() => (joins ? joins.inserts.call({ roomId, userId, ts }) : insertMember(this.db, roomId, userId, ts)))
+    return this.run(() => (joins ? joins.inserts.call({ roomId, userId, ts }) : members.insertMember(this.db, roomId, userId, ts)))
   }
 
   // ── messages ───────────────────────────────────────────────────────────────────────

@@ -24,8 +24,24 @@ export async function getMember(db: Kysely<DB>, roomId: string, userId: string):
 }
 
 export async function addMember(db: Kysely<DB>, roomId: string, userId: string, ts: number): Promise<MemberRecord> {
-  // One statement reads last_seq and inserts, so the read mark is the seq at join time.
-  await db
+  await insertMember(db, roomId, userId, ts)
+  const row = await memberRow(db, roomId, userId)
+  if (!row) throw new Error(`addMember: room ${JSON.stringify(roomId)} does not exist`)
+  return toMember(row)
+}
+
+/**
+ * Makes the user a member with the read mark at the room's last seq (one statement reads it
+ * and inserts). Returns the new row's read mark and join time, or null when nothing was
+ * inserted: already a member (a race with another socket of the user) or no such room.
+ */
+export async function insertMember(
+  db: Kysely<DB>,
+  roomId: string,
+  userId: string,
+  ts: number,
+): Promise<{ readSeq: number; joinedAt: number } | null> {
+  const r = await db
     .insertInto('members')
     .columns(['room_id', 'user_id', 'read_seq', 'joined_at'])
     .expression((eb) =>
@@ -40,10 +56,9 @@ export async function addMember(db: Kysely<DB>, roomId: string, userId: string, 
         .where('id', '=', roomId),
     )
     .onConflict((oc) => oc.columns(['room_id', 'user_id']).doNothing())
-    .execute()
-  const row = await memberRow(db, roomId, userId)
-  if (!row) throw new Error(`addMember: room ${JSON.stringify(roomId)} does not exist`)
-  return toMember(row)
+    .returning(['read_seq', 'joined_at'])
+    .executeTakeFirst()
+  return r ? { readSeq: Number(r.read_seq), joinedAt: Number(r.joined_at) } : null
 }
 
 export async function removeMember(db: Kysely<DB>, roomId: string, userId: string): Promise<void> {

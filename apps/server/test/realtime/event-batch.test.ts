@@ -1,42 +1,21 @@
 // EventBatch over real loopback WebSockets: presence frames held to the end of the turn
 // reach each client as ordinary text frames, in the order given, in one TCP write per
 // socket, and not for a room the socket left in between.
-import type { AddressInfo } from 'node:net'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
-import { WebSocket, WebSocketServer } from 'ws'
+import { expect, it } from 'vitest'
 import { Connection } from '../../src/realtime/connection'
 import { EventBatch } from '../../src/realtime/event-batch'
 import { textFrame } from '../../src/realtime/frame'
+import { useLoopbackWs } from '../helpers/loopback-ws'
 
-let wss: WebSocketServer
-let url = ''
-const accepted: WebSocket[] = []
-const clients: WebSocket[] = []
-
-beforeAll(async () => {
-  wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false })
-  wss.on('connection', (s) => accepted.push(s))
-  await new Promise((r) => wss.once('listening', r))
-  url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`
-})
-afterEach(() => {
-  for (const c of clients.splice(0)) c.terminate()
-  accepted.length = 0
-})
-afterAll(() => new Promise((r) => wss.close(r)))
+const ws = useLoopbackWs()
 
 async function pair(rooms: string[]) {
-  const client = new WebSocket(url)
-  clients.push(client)
   const got: Array<{ room: string; n: number }> = []
-  client.on('message', (data, binary) => {
+  const { server: socket, n } = await ws.open((data, binary) => {
     expect(binary).toBe(false)
     got.push(JSON.parse(String(data)))
   })
-  await new Promise((r) => client.once('open', r))
-  while (accepted.length === 0) await new Promise((r) => setTimeout(r, 5))
-  const socket = accepted.shift()!
-  const conn = new Connection(`c${clients.length}`, socket, '127.0.0.1', 1 << 20, () => {})
+  const conn = new Connection(`c${n}`, socket, '127.0.0.1', 1 << 20, () => {})
   for (const room of rooms) conn.rooms.set(room, { cursor: 0, filling: false })
   // Count what reaches the TCP socket: the point is one write for the whole burst.
   const tcp = (socket as unknown as { _socket: { write: (...a: unknown[]) => boolean } })._socket

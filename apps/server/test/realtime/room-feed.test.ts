@@ -1,12 +1,11 @@
 // RoomFeed over real loopback WebSockets: pushes framed once per node (frame.ts) and
 // written in batches must reach each client as ordinary text frames, in seq order, each
 // once, never overtaken by a later event.
-import type { AddressInfo } from 'node:net'
 import type { Message } from '@chat/protocol'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { WebSocket, WebSocketServer } from 'ws'
+import { describe, expect, it } from 'vitest'
 import { Connection } from '../../src/realtime/connection'
 import { RoomFeed, type FeedDeps } from '../../src/realtime/room-feed'
+import { useLoopbackWs } from '../helpers/loopback-ws'
 
 const ROOM = 'feed-room'
 
@@ -22,35 +21,16 @@ function msg(seq: number, text = `m${seq}`): Message {
   }
 }
 
-let wss: WebSocketServer
-let url = ''
-const accepted: WebSocket[] = []
-const clients: WebSocket[] = []
-
-beforeAll(async () => {
-  wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false })
-  wss.on('connection', (s) => accepted.push(s))
-  await new Promise((r) => wss.once('listening', r))
-  url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`
-})
-afterEach(() => {
-  for (const c of clients.splice(0)) c.terminate()
-  accepted.length = 0
-})
-afterAll(() => new Promise((r) => wss.close(r)))
+const ws = useLoopbackWs()
 
 /** A connected pair: the server side wrapped in a Connection, the client collecting frames. */
 async function pair(cursor: number, feed: RoomFeed) {
-  const client = new WebSocket(url)
-  clients.push(client)
   const frames: Array<{ type: string; msg?: Message; n?: number }> = []
-  client.on('message', (data, binary) => {
+  const { server, n } = await ws.open((data, binary) => {
     expect(binary).toBe(false)
     frames.push(JSON.parse(String(data)))
   })
-  await new Promise((r) => client.once('open', r))
-  while (accepted.length === 0) await new Promise((r) => setTimeout(r, 5))
-  const conn = new Connection(`c${clients.length}`, accepted.shift()!, '127.0.0.1', 1 << 20, () => {})
+  const conn = new Connection(`c${n}`, server, '127.0.0.1', 1 << 20, () => {})
   conn.rooms.set(ROOM, { cursor, filling: false })
   feed.attach(conn, cursor)
   return { conn, frames, seqs: () => frames.filter((f) => f.type === 'message').map((f) => f.msg!.seq) }
