@@ -51,7 +51,7 @@ export interface Config {
     gapFillDelayMs: number
     tailCheckMs: number
     pushWindowMs: number
-    /** MB of heap growth after which a quiet node runs one full GC (lib/idle-gc.ts); 0: never. */
+    /** MiB of RSS growth after which a quiet node runs one memory-reducing GC (lib/idle-gc.ts); 0: never. */
     idleGcMb: number
     /** Authenticated /api/* calls per user per window (the admin API does not count). */
     apiPerWindow: number

@@ -81,7 +81,9 @@ export async function openRoom(
     // Both people see a private chat in their room list from the start.
     for (const u of ref.users) if (u !== userId) await store.addMember(roomId, u, now)
   }
-  return { ...view, room }
+  // The view was read before the room existed; a room made meanwhile by its owner (POST
+  // /api/rooms racing this join) is the one case where the user's role is not 'member'.
+  return { ...view, room, role: room.ownerId === userId ? 'owner' : view.role }
 }
 
 /**

@@ -85,11 +85,10 @@ export async function insertMembersPg(
     join lateral (select last_seq from rooms where id = q.room_id limit 1) r on true
     on conflict (room_id, user_id) do nothing
     returning room_id, user_id, read_seq, joined_at`.execute(db)
+  // Pairs are distinct (the batcher gives equal ones one slot); no row: already a member or no room.
   const made = new Map(rows.map((r) => [`${r.room_id}\n${r.user_id}`, r]))
   return items.map((it) => {
     const r = made.get(`${it.roomId}\n${it.userId}`)
-    // Each row answers one item: a pair asked twice in one batch gets null the second time.
-    made.delete(`${it.roomId}\n${it.userId}`)
     return r ? { readSeq: Number(r.read_seq), joinedAt: Number(r.joined_at) } : null
   })
 }
