@@ -12,7 +12,8 @@ export interface RoomCursor {
 
 /**
  * One client socket. Frames are handled one at a time in arrival order, so a `join`
- * followed at once by a `send` sees the join done, and acks come back in request order.
+ * followed at once by a `send` sees the join done, and replies come back in request order;
+ * only consecutive sends overlap, from their append on (see schedule).
  */
 export class Connection {
   user!: User
@@ -22,6 +23,7 @@ export class Connection {
   lastSeen = Date.now()
   closed = false
   private queue: Promise<void> = Promise.resolve()
+  private settled: Promise<void> = Promise.resolve()
   private pending = 0
 
   constructor(
@@ -88,25 +90,57 @@ export class Connection {
    * past the bound it is closed with 4009, like a client that does not read. Returns false
    * then (the frame is dropped).
    */
-  enqueueFrame(task: () => Promise<void>): boolean {
+  enqueueFrame(task: (turn: Turn) => Promise<void>): boolean {
     if (this.pending >= this.maxQueued) {
       this.tooSlow()
       return false
     }
-    this.enqueue(task)
+    this.schedule(task)
     return true
   }
 
-  /** Runs tasks strictly one after another (unbounded: the server's own work, e.g. cleanup). */
+  /** Runs tasks one after another, after every earlier frame finished (unbounded: the server's own work, e.g. cleanup). */
   enqueue(task: () => Promise<void>): void {
-    this.pending++
-    this.queue = this.queue.then(task).finally(() => {
-      this.pending--
+    this.schedule(async (turn) => {
+      await turn.after
+      await task()
     })
+  }
+
+  /**
+   * A task starts when the one before it finished or released its turn. A `send` releases
+   * its turn once its append is queued in order at the store, so a client's consecutive
+   * sends share one commit instead of waiting for one commit each; `turn.after` resolves
+   * when every earlier task has finished, which keeps replies in request order and lets
+   * any other frame wait for the sends before it.
+   */
+  private schedule(task: (turn: Turn) => Promise<void>): void {
+    this.pending++
+    const after = this.settled
+    let release!: () => void
+    const released = new Promise<void>((r) => (release = r))
+    const done = this.queue
+      .then(() => task({ release, after }))
+      .finally(() => {
+        this.pending--
+      })
+    const settle = done.then(noop, noop)
+    this.queue = Promise.race([released, settle])
+    this.settled = after.then(() => settle)
   }
 
   /** Resolves when every queued task has finished (used by the shutdown drain). */
   async idle(): Promise<void> {
-    while (this.pending > 0) await this.queue
+    while (this.pending > 0) await this.settled
   }
+}
+
+const noop = (): void => {}
+
+/** A queued task's place in its connection's order (see Connection.schedule). */
+export interface Turn {
+  /** Lets the next task start while this one finishes. */
+  release(): void
+  /** Every earlier task has finished. */
+  after: Promise<void>
 }

@@ -31,6 +31,16 @@ export interface SendDeps {
   notify?(message: Message): void
 }
 
+/**
+ * A socket's place among its own sends (ws/socket.ts): `appended` is told once the append
+ * is queued at the store, so the next send may start; the ack waits for `before` (the
+ * replies to the frames before this one), so acks keep request order.
+ */
+export interface SendOrder {
+  appended(): void
+  before: Promise<void>
+}
+
 /** Who sends: the socket's user (openid kept from its hello) or the HTTP request's. */
 export interface Sender {
   id: string
@@ -49,8 +59,11 @@ export async function sendMessage(
   input: SendInput,
   ack: (message: Message) => void,
   now = Date.now(),
+  order?: SendOrder,
 ): Promise<Message> {
-  const { message, duplicate } = await storeMessage(d, sender, memberOf, input, now)
+  const { message, duplicate } = await storeMessage(d, sender, memberOf, input, now, order)
+  // The sender's own socket sees its ack before the message's push (the publish below).
+  if (order) await order.before
   ack(message)
   if (duplicate) return message
   d.publish(message)
@@ -67,6 +80,7 @@ async function storeMessage(
   memberOf: MemberRecord | Promise<MemberRecord>,
   input: SendInput,
   now: number,
+  order: SendOrder | undefined,
 ): Promise<{ message: Message; duplicate: boolean }> {
   const userId = sender.id
   let body: MessageBody
@@ -96,7 +110,9 @@ async function storeMessage(
     if (original) return { message: original, duplicate: true }
     throw err
   }
-  return d.store.appendMessage({ room: input.room, senderId: userId, cid: input.cid, kind: input.kind, body, ts: now })
+  const stored = d.store.appendMessage({ room: input.room, senderId: userId, cid: input.cid, kind: input.kind, body, ts: now })
+  if (order && d.store.appendsInCallOrder) order.appended()
+  return stored
 }
 
 async function checkKind(d: SendDeps, member: MemberRecord, input: SendInput): Promise<MessageBody> {

@@ -108,8 +108,9 @@ export class AppendBatcher {
     }
     // The batch raced another writer (same cid from elsewhere, a deadlock): nothing of it
     // was applied, and the one-by-one path sorts each row out.
+    // One after another, so the rows keep their order of seqs.
     if (rows.length !== batch.length) {
-      await Promise.all(batch.map((i) => this.d.appendOne(i.m).then(i.resolve, i.reject)))
+      for (const i of batch) await this.d.appendOne(i.m).then(i.resolve, i.reject)
       return
     }
     await Promise.all(batch.map((item, k) => this.settle(item, rows[k])))

@@ -45,6 +45,10 @@ const PING_TIMEOUT_MS = 2000
  */
 export class KyselyStore implements Store {
   readonly dialect: 'sqlite' | 'postgres'
+  /** The batcher queues appends synchronously, in call order (append-batcher.ts). */
+  get appendsInCallOrder(): boolean {
+    return this.batcher !== null
+  }
   private closed = false
   private readonly batcher: AppendBatcher | null
   /** Postgres: joins' reads and writes, many per statement (read-batcher.ts); null on SQLite. */

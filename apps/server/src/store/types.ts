@@ -89,6 +89,11 @@ export interface Store {
   membersAmong(roomId: string, userIds: string[]): Promise<string[]>
 
   appendMessage(m: NewMessage): Promise<AppendResult>
+  /**
+   * True when appends called one after another get increasing seqs (within a room) even if
+   * the earlier has not finished: a connection may then overlap its sends (ws/socket.ts).
+   */
+  readonly appendsInCallOrder: boolean
   findByCid(room: string, senderId: string, cid: string): Promise<Message | null>
   getMessage(room: string, seq: number): Promise<Message | null>
   /** Ascending by seq. No before/after → the latest `limit`. */

@@ -1,10 +1,12 @@
 import type { ClientFrame, RequestId, ServerFrame } from '@chat/protocol'
 import type { FastifyInstance } from 'fastify'
-import type { Connection } from '../realtime/connection'
+import type { Connection, Turn } from '../realtime/connection'
 
 export interface HandlerContext {
   app: FastifyInstance
   conn: Connection
+  /** The frame's place in the connection's order: a send releases it once its append is queued. */
+  turn: Turn
   /** Sends a reply, carrying the request's id when it had one. */
   reply(frame: ServerFrame): void
 }

@@ -120,9 +120,12 @@ function onClose(this: WebSocket): void {
 }
 
 function run({ app, conn }: SocketState, frame: ClientFrame, handler: Handler): void {
-  const ctx: HandlerContext = { app, conn, reply: (f) => conn.sendFrame(withId(f, frame.id)) }
-  const queued = conn.enqueueFrame(async () => {
+  const queued = conn.enqueueFrame(async (turn) => {
     if (conn.closed) return
+    // Only a send overlaps the frames before it (sends, from their append on); anything else
+    // starts once they have all finished.
+    if (frame.type !== 'send') await turn.after
+    const ctx: HandlerContext = { app, conn, turn, reply: (f) => conn.sendFrame(withId(f, frame.id)) }
     try {
       await handler(ctx, frame)
     } catch (err) {
@@ -131,6 +134,8 @@ function run({ app, conn }: SocketState, frame: ClientFrame, handler: Handler): 
       if (refusal) app.metrics?.refusals.inc({ limit: refusal })
       if (e.code === ErrorCode.Internal) app.log.error({ err, type: frame.type }, 'frame handler failed')
       if (e.code === ErrorCode.Unavailable) app.metrics?.storeErrors.inc()
+      // After the replies to earlier frames (a send overlapping them), in request order.
+      await turn.after
       conn.sendFrame(withId({ type: 'error', code: e.code, message: e.message, ...roomOf(frame) }, frame.id as RequestId | undefined))
       // A hello that failed for a reason other than its token (store down): try later.
       if (frame.type === 'hello' && !conn.authenticated) conn.close(1013, 'try again later')
