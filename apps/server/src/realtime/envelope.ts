@@ -6,6 +6,8 @@ export type RoomEvent = TypingPush | ReadPush | RecalledFrame | PresencePush | R
 /** What travels between nodes. `o` is the origin node, so a node skips its own echo. */
 export type Envelope =
   | { o: string; k: 'm'; m: Message }
+  /** Several messages of one room, published together (outbox.ts). */
+  | { o: string; k: 'ms'; ms: Message[] }
   | { o: string; k: 'e'; room: string; e: RoomEvent; x?: Exclude }
   | { o: string; k: 'kick'; room: string; user: string }
   | { o: string; k: 'mute'; room: string; user: string; until: number | null }
@@ -22,6 +24,10 @@ export const roomChannel = (room: string) => `room:${room}`
 
 export function encodeMessage(origin: string, m: Message): string {
   return JSON.stringify({ o: origin, k: 'm', m })
+}
+
+export function encodeMessages(origin: string, ms: Message[]): string {
+  return ms.length === 1 ? encodeMessage(origin, ms[0]) : JSON.stringify({ o: origin, k: 'ms', ms })
 }
 
 export function encodeEvent(origin: string, room: string, frame: RoomEvent, x: Exclude): string {

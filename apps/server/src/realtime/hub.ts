@@ -6,6 +6,7 @@ import type { Presence } from '../presence/types'
 import type { Store } from '../store/types'
 import type { Connection } from './connection'
 import { EventBatch } from './event-batch'
+import { Outbox } from './outbox'
 import { textFrame } from './frame'
 import { PresenceCoalescer } from './presence-coalescer'
 import { RoomFeed } from './room-feed'
@@ -15,7 +16,7 @@ import {
   CONTROL_CHANNEL,
   decodeEnvelope,
   encodeEvent,
-  encodeMessage,
+  encodeMessages,
   roomChannel,
   type Envelope,
   type Exclude,
@@ -62,6 +63,7 @@ export class Hub {
   private readonly upkeep: Upkeep
   private readonly presenceFrames = new PresenceCoalescer()
   private readonly presenceWrites = new EventBatch()
+  private readonly outbox = new Outbox((room, ms) => this.toBroker(roomChannel(room), encodeMessages(this.origin, ms)))
   /** Told of every message this node stores (the reactions service counts likes and flowers). */
   onStored: ((msg: Message) => void) | null = null
   /**
@@ -103,6 +105,7 @@ export class Hub {
 
   async stop(): Promise<void> {
     this.upkeep.stop()
+    this.outbox.flush()
     this.presenceFrames.stop()
     this.presenceWrites.stop()
     for (const feed of this.feeds.values()) feed.close()
@@ -205,11 +208,11 @@ export class Hub {
     return true
   }
 
-  /** A stored message: released here at once, and published for the other nodes. */
+  /** A stored message: released here at once, and published for the other nodes at the end of the turn. */
   message(msg: Message): void {
     this.feeds.get(msg.room)?.offer(msg)
     this.onStored?.(msg)
-    this.publish(roomChannel(msg.room), encodeMessage(this.origin, msg))
+    this.outbox.add(msg)
   }
 
   /** An ephemeral room event (typing, read, recalled, presence) to every node. */
@@ -232,6 +235,12 @@ export class Hub {
   }
 
   private publish(channel: string, data: string): void {
+    // Messages held for this turn leave first: an event or a kick must not overtake them.
+    this.outbox.flush()
+    this.toBroker(channel, data)
+  }
+
+  private toBroker(channel: string, data: string): void {
     this.d.broker.publish(channel, data).catch((err) => {
       // Nothing is lost: other nodes find the message in the store (tail check).
       this.d.metrics?.brokerError()
@@ -244,6 +253,7 @@ export class Hub {
     if (!env || env.o === this.origin) return
     if (channel === CONTROL_CHANNEL) return this.onControl(env)
     if (env.k === 'm') this.feeds.get(env.m.room)?.offer(env.m)
+    else if (env.k === 'ms') for (const m of env.ms) this.feeds.get(m.room)?.offer(m)
     else if (env.k === 'e') {
       if (env.e.type === 'room') this.onRoomChange?.(env.room, null, false)
       this.deliverEvent(env.room, env.e, env.x ?? {})

@@ -29,6 +29,9 @@ export class MemberCache {
    * second's calls skip Redis and read the store at once.
    */
   private readonly stampLink = new Backoff({ timeoutMs: 200, retryMs: 1000, what: 'room stamp' })
+  /** This turn's stamp reads, by room (see stampOf). */
+  private readonly turnReads = new Map<string, Promise<string | null | undefined>>()
+  private clearQueued = false
 
   constructor(
     private readonly stamps: RoomStamps | null,
@@ -45,8 +48,7 @@ export class MemberCache {
     const key = `${room}\n${userId}`
     const gen = this.gen
     // undefined: Redis did not answer — the entries then hold for their TTL (unless strict).
-    const stamps = this.stamps
-    const stamp = stamps ? await this.stampLink.run(() => stamps.read(room)).catch(() => undefined) : null
+    const stamp = this.stamps ? await this.stampOf(room, this.stamps) : null
     const now = Date.now()
     const hit = this.entries.get(key)
     if (hit && hit.until > now && (stamp === undefined ? !strict : hit.stamp === stamp)) return hit.member
@@ -59,9 +61,33 @@ export class MemberCache {
     return member
   }
 
+  /**
+   * One stamp read per room per turn of the event loop, shared by every call in that turn: a
+   * hot room's sends would otherwise read it once each. Every frame sharing it had arrived
+   * before the read left (Redis gets it at the end of the turn), so a change made before
+   * any of them is seen.
+   */
+  private stampOf(room: string, stamps: RoomStamps): Promise<string | null | undefined> {
+    let read = this.turnReads.get(room)
+    if (!read) {
+      read = this.stampLink.run(() => stamps.read(room)).catch(() => undefined)
+      this.turnReads.set(room, read)
+      if (!this.clearQueued) {
+        this.clearQueued = true
+        setImmediate(() => {
+          this.clearQueued = false
+          this.turnReads.clear()
+        })
+      }
+    }
+    return read
+  }
+
   /** A user's standing in a room changed (`userId` null: the room's settings or roles). */
   drop(room: string, userId: string | null, here: boolean): void {
     this.gen++
+    // A read already out may predate the change: later calls read again.
+    this.turnReads.delete(room)
     if (here) this.stamps?.bump(room)
     if (userId !== null) {
       this.entries.delete(`${room}\n${userId}`)

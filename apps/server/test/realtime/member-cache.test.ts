@@ -4,16 +4,25 @@ import type { MemberRecord } from '../../src/store/types'
 
 const member = (mutedUntil: number | null) => ({ roomId: 'r', userId: 'u', mutedUntil }) as unknown as MemberRecord
 
-/** Stamps held in a Map, or failing like an unreachable Redis while `down`. */
+/**
+ * Stamps held in a Map, or failing like an unreachable Redis while `down`. Like Redis with
+ * ioredis' auto-pipelining, a read leaves at the end of the turn and is answered in a later one.
+ */
 function stamps() {
   const m = new Map<string, string>()
   let n = 0
   const s = {
     down: false,
-    read: async (room: string) => {
-      if (s.down) throw new Error('redis down')
-      return m.get(room) ?? null
-    },
+    reads: 0,
+    read: (room: string) =>
+      new Promise<string | null>((resolve, reject) =>
+        setImmediate(() => {
+          s.reads++
+          const down = s.down
+          const value = m.get(room) ?? null
+          setTimeout(() => (down ? reject(new Error('redis down')) : resolve(value)), 1)
+        }),
+      ),
     bump: (room: string) => void m.set(room, String(++n)),
   }
   return s satisfies RoomStamps
@@ -31,6 +40,19 @@ describe('MemberCache', () => {
     other.drop('r', 'u', true) // a mute on the other node, whose broker message has not arrived here
     expect((await here.get('r', 'u', read, true)).mutedUntil).toBe(2)
     expect(reads).toBe(2)
+  })
+
+  it('gets of one turn share one stamp read; a drop in that turn makes later gets read again', async () => {
+    const st = stamps()
+    const cache = new MemberCache(st)
+    const read = async () => member(null)
+    await Promise.all([cache.get('r', 'u', read, true), cache.get('r', 'v', read, true), cache.get('r', 'w', read, true)])
+    expect(st.reads).toBe(1)
+    const first = cache.get('r', 'u', read, true)
+    cache.drop('r', 'x', true)
+    const second = cache.get('r', 'v', read, true)
+    await Promise.all([first, second])
+    expect(st.reads).toBe(3)
   })
 
   it('strict gets read the store on every call while the stamps cannot be read; others keep the entry', async () => {
