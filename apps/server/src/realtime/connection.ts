@@ -1,6 +1,7 @@
 import type { ServerFrame, User } from '@chat/protocol'
 import { CloseCode } from '@chat/protocol'
 import type { WebSocket } from 'ws'
+import { textFrame } from './frame'
 import { writeRaw } from './ws-raw'
 
 /** Where a connection stands in a room: the last seq it was sent, in order. */
@@ -22,6 +23,8 @@ export class Connection {
   readonly rooms = new Map<string, RoomCursor>()
   lastSeen = Date.now()
   closed = false
+  /** Frames send() holds until the end of the turn (null: none). */
+  private held: string[] | null = null
   private queue: Promise<void> = Promise.resolve()
   private settled: Promise<void> = Promise.resolve()
   private pending = 0
@@ -40,13 +43,19 @@ export class Connection {
     return this.user !== undefined
   }
 
-  /** Sends an encoded frame; a client that stopped reading is closed with 4009 instead. */
+  /**
+   * Sends an encoded frame at the end of this turn of the event loop, with whatever else this
+   * socket gets in the turn, in one write: a batch commit acks several of a client's sends
+   * at once, and their pushes follow in the same turn. Order is kept (sendFrames and close
+   * write what is held first). A client that stopped reading is closed with 4009 instead.
+   */
   send(data: string): void {
     if (this.closed || this.socket.readyState !== 1) return
-    // Judged on what is already queued, so one large frame (a 200-message `joined`) always
-    // goes out to a reader that keeps up; the buffer stays under the bound plus one frame.
-    if (this.socket.bufferedAmount > this.maxBuffered) return this.tooSlow()
-    this.socket.send(data)
+    if (this.held) this.held.push(data)
+    else {
+      this.held = [data]
+      holdUntilTurnEnd(this)
+    }
   }
 
   /**
@@ -56,9 +65,25 @@ export class Connection {
    */
   sendFrames(frames: Buffer, fallback: () => string[]): void {
     if (this.closed || this.socket.readyState !== 1) return
+    this.write(frames, fallback)
+  }
+
+  /** Writes what send() held (end of the turn). */
+  flushHeld(): void {
+    if (this.held && !this.closed && this.socket.readyState === 1) this.write(null, null)
+  }
+
+  private write(pushes: Buffer | null, pushTexts: (() => string[]) | null): void {
+    const held = this.held
+    this.held = null
+    // Judged on what is already queued, so one large frame (a 200-message `joined`) always
+    // goes out to a reader that keeps up; the buffer stays under the bound plus one write.
     if (this.socket.bufferedAmount > this.maxBuffered) return this.tooSlow()
-    if (writeRaw(this.socket, frames)) return
-    for (const s of fallback()) this.send(s)
+    const parts = held ? held.map(textFrame) : []
+    if (pushes) parts.push(pushes)
+    if (parts.length > 0 && writeRaw(this.socket, parts.length === 1 ? parts[0] : Buffer.concat(parts))) return
+    for (const s of held ?? []) this.socket.send(s)
+    for (const s of pushTexts?.() ?? []) this.socket.send(s)
   }
 
   private tooSlow(): void {
@@ -75,6 +100,9 @@ export class Connection {
   }
 
   close(code: number, reason: string): void {
+    if (this.closed) return
+    // What was said before the close goes out before it.
+    this.flushHeld()
     if (this.closed) return
     this.closed = true
     try {
@@ -136,6 +164,21 @@ export class Connection {
 }
 
 const noop = (): void => {}
+
+/** Connections with frames held by send(), written together at the end of the turn. */
+const holding = new Set<Connection>()
+
+function holdUntilTurnEnd(conn: Connection): void {
+  if (holding.size === 0) setImmediate(flushHolding)
+  holding.add(conn)
+}
+
+function flushHolding(): void {
+  // Cleared first: a frame sent while these are written waits for the next turn's flush.
+  const conns = [...holding]
+  holding.clear()
+  for (const conn of conns) conn.flushHeld()
+}
 
 /** A queued task's place in its connection's order (see Connection.schedule). */
 export interface Turn {
