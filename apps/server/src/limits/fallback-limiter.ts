@@ -28,8 +28,8 @@ export class FallbackRateLimiter implements RateLimiter {
     this.backoff = new Backoff({ timeoutMs: o.timeoutMs ?? 500, retryMs: o.retryMs ?? 1000, what: 'rate limiter', onError: o.onError })
   }
 
-  hit(key: string, limit: number, windowMs: number): Promise<boolean> {
-    return this.either((l) => l.hit(key, limit, windowMs))
+  hit(key: string, limit: number, windowMs: number, lease?: boolean): Promise<boolean> {
+    return this.either((l) => l.hit(key, limit, windowMs, lease))
   }
 
   peek(key: string): Promise<{ hits: number; resetMs: number }> {

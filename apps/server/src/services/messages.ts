@@ -86,7 +86,7 @@ async function storeMessage(
   let body: MessageBody
   // The rate-limit hit (Redis) and the membership read (the store) go out together: one
   // round trip less before the ack. A refused send still counts against the rate.
-  const allowed = d.limiter.hit(`send:${userId}`, d.limits.sendPerWindow, d.limits.sendWindowMs)
+  const allowed = d.limiter.hit(`send:${userId}`, d.limits.sendPerWindow, d.limits.sendWindowMs, true)
   allowed.catch(() => {}) // awaited below unless the membership read fails first
   // v1.1 §H: a dm's block (services/dm-policy.ts) is read alongside too, refused in its turn below.
   const notBlocked = assertNotBlocked(d.store, input.room, userId)
