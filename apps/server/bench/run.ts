@@ -43,8 +43,7 @@ const FANOUTS: Record<string, FanoutPlan> = {
 
 /**
  * Issue 13: ONE room of 10 (consecutive connections, so 5 on each node), every member sending
- * in turn (ours handles a socket's frames one at a time, so fewer senders would measure one
- * socket), the last two sampled (one per node). The same steps and pass criteria as fan-out;
+ * in turn (as in a busy live room, not one socket's pipeline), the last two sampled (one per node). The same steps and pass criteria as fan-out;
  * the rate doubles while nothing fails, as the two maxima lie ~10× apart (ours 13–18k, the
  * peer's ~200k deliveries/s on 2 cores) and ×1.6 from 8k ran out of steps before bracketing the
  * peer's; starting at 8k, ours approaches its maximum from below (a failed step costs retries).
