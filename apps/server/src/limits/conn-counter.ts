@@ -100,6 +100,7 @@ export interface RedisConnCounterOptions extends RedisKeysOptions {
 export class RedisConnCounter extends LocalConnCounter {
   private readonly leaseMs: number
   private readonly timer: NodeJS.Timeout
+  private tick = 0
   private readonly scripts: KeyScripts<keyof typeof SCRIPTS>
   /** After a failure, Redis is left alone for a second: sockets must not wait on it. */
   private readonly backoff: Backoff
@@ -109,7 +110,9 @@ export class RedisConnCounter extends LocalConnCounter {
     this.leaseMs = o.leaseMs ?? 30_000
     this.scripts = new KeyScripts(o, 'conns', SCRIPTS)
     this.backoff = new Backoff({ timeoutMs: o.timeoutMs ?? 1000, retryMs: 1000, what: 'connection counter', onError: o.onError })
-    this.timer = setInterval(() => void this.renew(), Math.ceil(this.leaseMs / 3))
+    // Renewed in RENEW_SLICES slices, one per tick, each key once per leaseMs/3: 5000
+    // users' keys renewed in one go were a 5000-script burst, a stall every 10 s.
+    this.timer = setInterval(() => void this.renew(), Math.ceil(this.leaseMs / 3 / RENEW_SLICES))
     this.timer.unref()
   }
 
@@ -147,9 +150,23 @@ export class RedisConnCounter extends LocalConnCounter {
   }
 
   private async renew(): Promise<void> {
-    const renewals = [...this.held].map(([key, set]) =>
-      this.backoff.run(() => this.scripts.run('chatConnRenew', this.scripts.prefix + key, this.leaseMs, ...set), undefined, true),
-    )
+    const slice = this.tick++ % RENEW_SLICES
+    const renewals: Promise<unknown>[] = []
+    for (const [key, set] of this.held) {
+      if (sliceOf(key) !== slice) continue
+      renewals.push(
+        this.backoff.run(() => this.scripts.run('chatConnRenew', this.scripts.prefix + key, this.leaseMs, ...set), undefined, true),
+      )
+    }
     await Promise.all(renewals).catch(() => {})
   }
+}
+
+const RENEW_SLICES = 10
+
+/** A key's renewal slice: the same on every tick (FNV-1a of the key). */
+function sliceOf(key: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193)
+  return (h >>> 0) % RENEW_SLICES
 }

@@ -71,6 +71,8 @@ export class Hub {
    * the node that made the change: caches drop what they held.
    */
   onRoomChange: ((room: string, user: string | null, here: boolean) => void) | null = null
+  /** Told when the broker link is back after a loss: changes published meanwhile are gone. */
+  onLinkBack: (() => void) | null = null
 
   constructor(private readonly d: HubDeps) {
     this.origin = `${d.nodeId}.${randomBytes(4).toString('hex')}`
@@ -97,7 +99,10 @@ export class Hub {
   async start(): Promise<void> {
     await this.d.broker.start({
       onMessage: (channel, data) => this.onBroker(channel, data),
-      onReconnect: () => this.upkeep.linkBack(),
+      onReconnect: () => {
+        this.onLinkBack?.()
+        this.upkeep.linkBack()
+      },
     })
     await this.d.broker.subscribe(CONTROL_CHANNEL)
     this.upkeep.start()

@@ -9,18 +9,19 @@ export interface RoomStamps {
 }
 
 /**
- * Memberships as a `react` or a socket `send` needs them (mute, 全员禁言, role), kept for a
- * few seconds so a storm of taps costs no store read each: a thousand taps a second would
+ * Memberships as a `react` or a socket `send` needs them (mute, 全员禁言, role), kept for
+ * up to 50 s so a storm of taps costs no store read each: a thousand taps a second would
  * otherwise queue ahead of the sends' writes in the connection pool (and every socket send
  * would cost a store read). What changes them reaches every node
  * through the hub — a mute or kick (control channel), a `room` push (全员禁言, roles) — and
  * drops the entries at once. Across nodes that message can arrive after the user's next
  * tap, so with Redis the node making the change also bumps the room's stamp, and a tap
  * uses an entry only while the stamp (read alongside the rate-limit hit) is the one it was
- * made under. The TTL bounds anything missed while Redis was away.
+ * made under. While Redis is away only taps use entries, for 5 s.
  */
 export class MemberCache {
-  private readonly entries = new Map<string, { member: MemberRecord; stamp: string | null; until: number }>()
+  /** `at`: when the entry was read from the store. */
+  private readonly entries = new Map<string, { member: MemberRecord; stamp: string | null; at: number }>()
   /** Bumped by every drop: a read that started before one must not be kept. */
   private gen = 0
   /**
@@ -33,9 +34,17 @@ export class MemberCache {
   private readonly turnReads = new Map<string, Promise<string | null | undefined>>()
   private clearQueued = false
 
+  /**
+   * `ttlMs`: how long an entry serves while its stamp is confirmed (or there is no Redis: one
+   * node, which drops entries itself); it must stay under the stamp's own lifetime in Redis
+   * (60 s), so an entry can never outlive a change's stamp and match the empty stamp again.
+   * Long enough for an ordinary user, who sends every ten seconds or so, to hit it.
+   * `unconfirmedMs`: how long a tap uses an entry while Redis does not answer.
+   */
   constructor(
     private readonly stamps: RoomStamps | null,
-    private readonly ttlMs = 5000,
+    private readonly ttlMs = 50_000,
+    private readonly unconfirmedMs = 5000,
     private readonly max = 100_000,
   ) {}
 
@@ -51,12 +60,14 @@ export class MemberCache {
     const stamp = this.stamps ? await this.stampOf(room, this.stamps) : null
     const now = Date.now()
     const hit = this.entries.get(key)
-    if (hit && hit.until > now && (stamp === undefined ? !strict : hit.stamp === stamp)) return hit.member
+    if (hit && (stamp === undefined ? !strict && now - hit.at < this.unconfirmedMs : hit.stamp === stamp && now - hit.at < this.ttlMs)) {
+      return hit.member
+    }
     const member = await read()
     if (gen === this.gen && stamp !== undefined) {
       if (this.entries.size >= this.max) this.sweep(now)
       if (this.entries.size >= this.max) this.entries.clear()
-      this.entries.set(key, { member, stamp, until: now + this.ttlMs })
+      this.entries.set(key, { member, stamp, at: now })
     }
     return member
   }
@@ -97,7 +108,14 @@ export class MemberCache {
     for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key)
   }
 
+  /** Forgets everything (the broker link was lost: a change may not have reached this node). */
+  clear(): void {
+    this.gen++
+    this.turnReads.clear()
+    this.entries.clear()
+  }
+
   sweep(now = Date.now()): void {
-    for (const [key, e] of this.entries) if (e.until <= now) this.entries.delete(key)
+    for (const [key, e] of this.entries) if (now - e.at >= this.ttlMs) this.entries.delete(key)
   }
 }

@@ -48,6 +48,8 @@ export class RoomFeed {
   roomChanges = 0
   private readonly pending = new Map<number, Message>()
   private fillTimer: NodeJS.Timeout | null = null
+  /** The highest seq a tail check said the store has (see behind). */
+  private tailTarget = -1
   private filling = false
   /** Released in order but not yet written: flushed together at the end of this turn. */
   private batch: Message[] = []
@@ -71,9 +73,17 @@ export class RoomFeed {
     this.drain()
   }
 
-  /** The store says the room is at `lastSeq`: fetch what this node has not seen. */
+  /**
+   * The store says the room is at `lastSeq`: fetch what this node has not seen. Under load
+   * the store is nearly always a little ahead (committed, its publish still on the way), so
+   * the read waits for the gap delay and happens only if those seqs are still missing then:
+   * else every tail check sent every busy room to the store at once.
+   */
   behind(lastSeq: number): void {
-    if (this.delivered >= 0 && lastSeq > this.delivered) void this.fill()
+    if (this.delivered >= 0 && lastSeq > this.delivered) {
+      this.tailTarget = Math.max(this.tailTarget, lastSeq)
+      this.armFill()
+    }
     // A catch-up that failed (store error) left its connection behind: retry it too.
     for (const conn of this.members) {
       const st = conn.rooms.get(this.room)
@@ -125,13 +135,16 @@ export class RoomFeed {
       if (wait > 0) this.flushTimer = setTimeout(() => this.flush(), wait)
       else setImmediate(() => this.flush())
     }
-    if (this.pending.size > 0 && !this.fillTimer && !this.filling) {
-      // A later seq came first: give the earlier frame a moment, then read the store.
-      this.fillTimer = setTimeout(() => {
-        this.fillTimer = null
-        void this.fill()
-      }, this.deps.gapFillDelayMs)
-    }
+    // A later seq came first (or a tail check saw one): give its frame a moment, then read the store.
+    if (this.pending.size > 0 || this.delivered < this.tailTarget) this.armFill()
+  }
+
+  private armFill(): void {
+    if (this.fillTimer || this.filling) return
+    this.fillTimer = setTimeout(() => {
+      this.fillTimer = null
+      if (this.pending.size > 0 || this.delivered < this.tailTarget) void this.fill()
+    }, this.deps.gapFillDelayMs)
   }
 
   private async fill(): Promise<void> {

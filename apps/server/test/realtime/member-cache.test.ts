@@ -67,6 +67,19 @@ describe('MemberCache', () => {
     expect((await cache.get('r', 'u', read)).mutedUntil).toBe(1)
   })
 
+  it('an entry serves for up to 50 s under its stamp; clear() forgets it at once', async () => {
+    const st = stamps()
+    const cache = new MemberCache(st, 60)
+    let reads = 0
+    const read = async () => member(++reads)
+    await cache.get('r', 'u', read, true)
+    expect((await cache.get('r', 'u', read, true)).mutedUntil).toBe(1)
+    await new Promise((r) => setTimeout(r, 70))
+    expect((await cache.get('r', 'u', read, true)).mutedUntil).toBe(2)
+    cache.clear()
+    expect((await cache.get('r', 'u', read, true)).mutedUntil).toBe(3)
+  })
+
   it('a read that started before a drop is not kept', async () => {
     const cache = new MemberCache(null)
     let reads = 0

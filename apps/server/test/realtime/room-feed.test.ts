@@ -163,6 +163,28 @@ describe('RoomFeed batched writes', () => {
     expect(b.seqs()).toEqual([1, 2, 3])
   })
 
+  it('a tail check ahead of the node reads the store only if those seqs are still missing after the gap delay', async () => {
+    const store = Array.from({ length: 4 }, (_, i) => msg(i + 1))
+    let reads = 0
+    const feed = feedOver(store)
+    const inner = (feed as unknown as { deps: FeedDeps }).deps
+    const fetchAfter = inner.fetchAfter
+    inner.fetchAfter = (...args) => {
+      reads++
+      return fetchAfter(...args)
+    }
+    const a = await pair(0, feed)
+    feed.offer(store[0])
+    feed.behind(2) // seq 2 is committed, its publish on the way
+    feed.offer(store[1]) // and here it is
+    await new Promise((r) => setTimeout(r, 50))
+    expect(reads).toBe(0)
+    feed.behind(4) // 3 and 4 were stored, and their publishes lost (the last ones: no later seq comes)
+    await until(() => a.seqs().length === 4, 'filled from the store')
+    expect(reads).toBe(1)
+    expect(a.seqs()).toEqual([1, 2, 3, 4])
+  })
+
   it('fills a gap from the store before writing what comes after it', async () => {
     const store = Array.from({ length: 6 }, (_, i) => msg(i + 1))
     const feed = feedOver(store)

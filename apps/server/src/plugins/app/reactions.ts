@@ -55,11 +55,12 @@ export default fp(
     const members = new MemberCache(
       redis && {
         read: (room) => redis.get(stampKey(room)),
-        // Outlives any cache entry made under the old stamp (5 s).
+        // Outlives any cache entry made under the old stamp (50 s, member-cache.ts).
         bump: (room) => void redis.set(stampKey(room), `${Date.now()}.${Math.random()}`, 'PX', 60_000).catch(() => {}),
       },
     )
     app.hub.onRoomChange = (room, user, here) => members.drop(room, user, here)
+    app.hub.onLinkBack = () => members.clear()
     reactions.start()
     // Embedded mode keeps idle rooms' totals for an hour (the store has them once announced).
     const sweep = setInterval(() => {
@@ -73,6 +74,7 @@ export default fp(
       clearInterval(sweep)
       app.hub.onStored = null
       app.hub.onRoomChange = null
+      app.hub.onLinkBack = null
       await reactions.stop()
     })
   },
