@@ -94,24 +94,6 @@ export class MemberCache {
     return read
   }
 
-  /**
-   * For a caller that reads a membership itself (a join): the room's stamp, read before
-   * that read, to `keep` what it then reads (null: Redis did not answer, keep nothing).
-   */
-  async ticket(room: string): Promise<Ticket | null> {
-    const gen = this.gen
-    const stamp = this.stamps ? await this.stampOf(room, this.stamps) : null
-    return stamp === undefined ? null : { room, stamp, gen }
-  }
-
-  /** Keeps a membership read after `ticket` was taken, unless anything changed since. */
-  keep(ticket: Ticket | null, userId: string, member: MemberRecord): void {
-    if (!ticket || ticket.gen !== this.gen) return
-    if (this.entries.size >= this.max) this.sweep()
-    if (this.entries.size >= this.max) return
-    this.entries.set(`${ticket.room}\n${userId}`, { member, stamp: ticket.stamp, at: Date.now() })
-  }
-
   /** A user's standing in a room changed (`userId` null: the room's settings or roles). */
   drop(room: string, userId: string | null, here: boolean): void {
     this.gen++
@@ -136,11 +118,4 @@ export class MemberCache {
   sweep(now = Date.now()): void {
     for (const [key, e] of this.entries) if (now - e.at >= this.ttlMs) this.entries.delete(key)
   }
-}
-
-/** A stamp read ahead of a membership read (MemberCache.ticket). */
-export interface Ticket {
-  room: string
-  stamp: string | null
-  gen: number
 }

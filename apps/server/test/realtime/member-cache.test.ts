@@ -80,23 +80,6 @@ describe('MemberCache', () => {
     expect((await cache.get('r', 'u', read, true)).mutedUntil).toBe(3)
   })
 
-  it('keep() holds a membership read after ticket(), unless something changed in between', async () => {
-    const st = stamps()
-    const cache = new MemberCache(st)
-    const never = async (): Promise<MemberRecord> => {
-      throw new Error('the store was read')
-    }
-    const t1 = await cache.ticket('r')
-    cache.keep(t1, 'u', member(7))
-    expect((await cache.get('r', 'u', never, true)).mutedUntil).toBe(7)
-    const t2 = await cache.ticket('r')
-    cache.drop('r', 'v', true) // a change lands between the ticket and the read
-    cache.keep(t2, 'v', member(8))
-    expect((await cache.get('r', 'v', async () => member(9), true)).mutedUntil).toBe(9)
-    st.down = true
-    expect(await cache.ticket('r')).toBeNull()
-  })
-
   it('a read that started before a drop is not kept', async () => {
     const cache = new MemberCache(null)
     let reads = 0

@@ -25,15 +25,11 @@ export async function join(ctx: HandlerContext, f: JoinFrame): Promise<void> {
   // Subscribe before the room is read, so nothing stored after the read can slip by: the
   // read's lastSeq is the head, and every seq up to it is in the page (read after it), below
   // `after`, or reachable with `more`; later ones come live.
-  // The room's member-cache stamp, read before the membership is: what the join reads then
-  // serves this socket's first sends too (a user often sends soon after opening a room).
-  const ticket = app.reactMembers.ticket(f.room)
   const feed = await hub.hold(f.room)
   const roomChanges = feed.roomChanges
   let adding: Promise<boolean> | null = null
   let attached = false
   try {
-    const stamp = await ticket
     const opened = await openRoom(store, conn.user.id, f.room, Date.now(), (t) => app.contentFilter.clean(t))
     const { room, admins } = opened
     checkInvite(opened, f.invite)
@@ -51,7 +47,6 @@ export async function join(ctx: HandlerContext, f: JoinFrame): Promise<void> {
         : store.getMessages(room.id, { after: f.after, limit: Limits.joinAfterMax }),
     ])
     if (conn.closed) return
-    app.reactMembers.keep(stamp, conn.user.id, member)
     // Live pushes start after lastSeq; with `after` and `more`, the client pages the
     // range between with history (its join point is the room's head, not its cursor).
     const lastSeq = Math.max(room.lastSeq, page.messages.at(-1)?.seq ?? 0)
