@@ -4,6 +4,9 @@ import type { WebSocket } from 'ws'
 import { textFrame } from './frame'
 import { writeRaw } from './ws-raw'
 
+/** The queue of a connection with nothing in flight (shared: see schedule). */
+const IDLE: Promise<void> = Promise.resolve()
+
 /** Where a connection stands in a room: the last seq it was sent, in order. */
 export interface RoomCursor {
   cursor: number
@@ -25,8 +28,8 @@ export class Connection {
   closed = false
   /** Frames send() holds until the end of the turn (null: none). */
   private held: string[] | null = null
-  private queue: Promise<void> = Promise.resolve()
-  private settled: Promise<void> = Promise.resolve()
+  private queue: Promise<void> = IDLE
+  private settled: Promise<void> = IDLE
   private pending = 0
 
   constructor(
@@ -150,7 +153,8 @@ export class Connection {
     const done = this.queue
       .then(() => task({ release, after }))
       .finally(() => {
-        this.pending--
+        // Nothing left in flight: an idle socket keeps no promise of its own (memory per connection).
+        if (--this.pending === 0) this.queue = this.settled = IDLE
       })
     const settle = done.then(noop, noop)
     this.queue = Promise.race([released, settle])
