@@ -36,3 +36,15 @@ export function useLoopbackWs() {
     },
   }
 }
+
+/** Counts what reaches a server socket's TCP stream: the point of batching is fewer writes. */
+export function countWrites(socket: WebSocket): () => number {
+  const tcp = (socket as unknown as { _socket: { write: (...a: unknown[]) => boolean } })._socket
+  let writes = 0
+  const write = tcp.write.bind(tcp)
+  tcp.write = (...a: unknown[]) => {
+    writes++
+    return write(...a)
+  }
+  return () => writes
+}

@@ -3,7 +3,7 @@
 import { expect, it } from 'vitest'
 import { Connection } from '../../src/realtime/connection'
 import { textFrame } from '../../src/realtime/frame'
-import { useLoopbackWs } from '../helpers/loopback-ws'
+import { countWrites, useLoopbackWs } from '../helpers/loopback-ws'
 
 const ws = useLoopbackWs()
 
@@ -13,14 +13,7 @@ async function pair() {
   const { client, server: socket, n } = await ws.open((data) => got.push(JSON.parse(String(data))))
   client.on('close', (code) => (closeCode = code))
   const conn = new Connection(`c${n}`, socket, '127.0.0.1', 1 << 20, () => {})
-  const tcp = (socket as unknown as { _socket: { write: (...a: unknown[]) => boolean } })._socket
-  let writes = 0
-  const write = tcp.write.bind(tcp)
-  tcp.write = (...a: unknown[]) => {
-    writes++
-    return write(...a)
-  }
-  return { conn, got, writes: () => writes, closeCode: () => closeCode }
+  return { conn, got, writes: countWrites(socket), closeCode: () => closeCode }
 }
 
 const until = async (ok: () => boolean, what: string) => {

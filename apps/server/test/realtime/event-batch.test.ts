@@ -5,7 +5,7 @@ import { expect, it } from 'vitest'
 import { Connection } from '../../src/realtime/connection'
 import { EventBatch } from '../../src/realtime/event-batch'
 import { textFrame } from '../../src/realtime/frame'
-import { useLoopbackWs } from '../helpers/loopback-ws'
+import { countWrites, useLoopbackWs } from '../helpers/loopback-ws'
 
 const ws = useLoopbackWs()
 
@@ -17,15 +17,7 @@ async function pair(rooms: string[]) {
   })
   const conn = new Connection(`c${n}`, socket, '127.0.0.1', 1 << 20, () => {})
   for (const room of rooms) conn.rooms.set(room, { cursor: 0, filling: false })
-  // Count what reaches the TCP socket: the point is one write for the whole burst.
-  const tcp = (socket as unknown as { _socket: { write: (...a: unknown[]) => boolean } })._socket
-  let writes = 0
-  const write = tcp.write.bind(tcp)
-  tcp.write = (...a: unknown[]) => {
-    writes++
-    return write(...a)
-  }
-  return { conn, got, writes: () => writes }
+  return { conn, got, writes: countWrites(socket) }
 }
 
 const until = async (ok: () => boolean, what: string) => {

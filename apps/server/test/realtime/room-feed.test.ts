@@ -52,6 +52,19 @@ function feedOver(store: Message[], extra: Partial<FeedDeps> = {}) {
   })
 }
 
+/** feedOver, counting its store reads. */
+function countedFeed(store: Message[], extra: Partial<FeedDeps> = {}) {
+  let reads = 0
+  const feed = feedOver(store, extra)
+  const inner = (feed as unknown as { deps: FeedDeps }).deps
+  const fetchAfter = inner.fetchAfter
+  inner.fetchAfter = (...args) => {
+    reads++
+    return fetchAfter(...args)
+  }
+  return { feed, reads: () => reads }
+}
+
 const until = async (ok: () => boolean, what: string) => {
   for (const end = Date.now() + 5000; !ok(); ) {
     if (Date.now() > end) throw new Error(`timed out: ${what}`)
@@ -141,14 +154,7 @@ describe('RoomFeed batched writes', () => {
 
   it('a tail check while a batch waits for its window sends nobody to the store', async () => {
     const store = [msg(1), msg(2), msg(3)]
-    let reads = 0
-    const feed = feedOver(store, { pushWindowMs: 60 })
-    const inner = (feed as unknown as { deps: FeedDeps }).deps
-    const fetchAfter = inner.fetchAfter
-    inner.fetchAfter = (...args) => {
-      reads++
-      return fetchAfter(...args)
-    }
+    const { feed, reads } = countedFeed(store, { pushWindowMs: 60 })
     const a = await pair(0, feed)
     const b = await pair(0, feed)
     feed.offer(store[0])
@@ -158,30 +164,23 @@ describe('RoomFeed batched writes', () => {
     feed.behind(3) // the upkeep's tail check: the node is not behind, nor is any member
     await until(() => a.seqs().length === 3 && b.seqs().length === 3, 'the batch')
     await new Promise((r) => setTimeout(r, 30))
-    expect(reads).toBe(0)
+    expect(reads()).toBe(0)
     expect(a.seqs()).toEqual([1, 2, 3])
     expect(b.seqs()).toEqual([1, 2, 3])
   })
 
   it('a tail check ahead of the node reads the store only if those seqs are still missing after the gap delay', async () => {
     const store = Array.from({ length: 4 }, (_, i) => msg(i + 1))
-    let reads = 0
-    const feed = feedOver(store)
-    const inner = (feed as unknown as { deps: FeedDeps }).deps
-    const fetchAfter = inner.fetchAfter
-    inner.fetchAfter = (...args) => {
-      reads++
-      return fetchAfter(...args)
-    }
+    const { feed, reads } = countedFeed(store)
     const a = await pair(0, feed)
     feed.offer(store[0])
     feed.behind(2) // seq 2 is committed, its publish on the way
     feed.offer(store[1]) // and here it is
     await new Promise((r) => setTimeout(r, 50))
-    expect(reads).toBe(0)
+    expect(reads()).toBe(0)
     feed.behind(4) // 3 and 4 were stored, and their publishes lost (the last ones: no later seq comes)
     await until(() => a.seqs().length === 4, 'filled from the store')
-    expect(reads).toBe(1)
+    expect(reads()).toBe(1)
     expect(a.seqs()).toEqual([1, 2, 3, 4])
   })
 
