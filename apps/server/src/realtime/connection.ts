@@ -121,36 +121,33 @@ export class Connection {
    * past the bound it is closed with 4009, like a client that does not read. Returns false
    * then (the frame is dropped).
    */
-  enqueueFrame(task: (turn: Turn) => Promise<void>): boolean {
+  enqueueFrame(task: (turn: Turn) => Promise<void>, overlaps = false): boolean {
     if (this.pending >= this.maxQueued) {
       this.tooSlow()
       return false
     }
-    this.schedule(task)
+    this.schedule(task, overlaps)
     return true
   }
 
-  /** Runs tasks one after another, after every earlier frame finished (unbounded: the server's own work, e.g. cleanup). */
+  /** Runs tasks one after another (unbounded: the server's own work, e.g. cleanup). */
   enqueue(task: () => Promise<void>): void {
-    this.schedule(async (turn) => {
-      await turn.after
-      await task()
-    })
+    this.schedule(task, false)
   }
 
   /**
-   * A task starts when the one before it finished or released its turn. A `send` releases
-   * its turn once its append is queued in order at the store, so a client's consecutive
-   * sends share one commit instead of waiting for one commit each; `turn.after` resolves
-   * when every earlier task has finished, which keeps replies in request order and lets
-   * any other frame wait for the sends before it.
+   * A task starts once every earlier task has finished — or, if it `overlaps` (a `send`),
+   * once the one before it released its turn: a send releases it when its append is queued
+   * in order at the store, so a client's consecutive sends share one commit instead of
+   * waiting for one each. `turn.after` resolves when every earlier task has finished, which
+   * keeps an overlapping task's replies in request order.
    */
-  private schedule(task: (turn: Turn) => Promise<void>): void {
+  private schedule(task: (turn: Turn) => Promise<void>, overlaps: boolean): void {
     this.pending++
     const after = this.settled
     let release!: () => void
     const released = new Promise<void>((r) => (release = r))
-    const done = this.queue
+    const done = (overlaps ? this.queue : after)
       .then(() => task({ release, after }))
       .finally(() => {
         // Nothing left in flight: an idle socket keeps no promise of its own (memory per connection).

@@ -1,6 +1,7 @@
 import { ErrorCode, Limits, type Message, type MessageBody, type MessageKind } from '@chat/protocol'
 import { fail } from '../lib/errors'
 import type { RateLimiter } from '../limits/types'
+import type { Turn } from '../realtime/connection'
 import type { MemberRecord, Store } from '../store/types'
 import type { ContentFilter } from './content-filter'
 import { assertNotBlocked } from './dm-policy'
@@ -31,16 +32,6 @@ export interface SendDeps {
   notify?(message: Message): void
 }
 
-/**
- * A socket's place among its own sends (ws/socket.ts): `appended` is told once the append
- * is queued at the store, so the next send may start; the ack waits for `before` (the
- * replies to the frames before this one), so acks keep request order.
- */
-export interface SendOrder {
-  appended(): void
-  before: Promise<void>
-}
-
 /** Who sends: the socket's user (openid kept from its hello) or the HTTP request's. */
 export interface Sender {
   id: string
@@ -59,11 +50,16 @@ export async function sendMessage(
   input: SendInput,
   ack: (message: Message) => void,
   now = Date.now(),
-  order?: SendOrder,
+  /**
+   * A socket's place among its own frames (realtime/connection.ts): released once the append
+   * is queued at the store, so the next send may start; the ack waits for `after` (the
+   * replies to the frames before this one), so acks keep request order.
+   */
+  turn?: Turn,
 ): Promise<Message> {
-  const { message, duplicate } = await storeMessage(d, sender, memberOf, input, now, order)
+  const { message, duplicate } = await storeMessage(d, sender, memberOf, input, now, turn)
   // The sender's own socket sees its ack before the message's push (the publish below).
-  if (order) await order.before
+  if (turn) await turn.after
   ack(message)
   if (duplicate) return message
   d.publish(message)
@@ -80,7 +76,7 @@ async function storeMessage(
   memberOf: MemberRecord | Promise<MemberRecord>,
   input: SendInput,
   now: number,
-  order: SendOrder | undefined,
+  turn: Turn | undefined,
 ): Promise<{ message: Message; duplicate: boolean }> {
   const userId = sender.id
   let body: MessageBody
@@ -111,7 +107,7 @@ async function storeMessage(
     throw err
   }
   const stored = d.store.appendMessage({ room: input.room, senderId: userId, cid: input.cid, kind: input.kind, body, ts: now })
-  if (order && d.store.appendsInCallOrder) order.appended()
+  if (turn && d.store.appendsInCallOrder) turn.release()
   return stored
 }
 

@@ -120,11 +120,11 @@ function onClose(this: WebSocket): void {
 }
 
 function run({ app, conn }: SocketState, frame: ClientFrame, handler: Handler): void {
+  // Only a send overlaps the frames before it (from their append on); anything else starts
+  // once they have all finished.
+  const overlaps = frame.type === 'send'
   const queued = conn.enqueueFrame(async (turn) => {
     if (conn.closed) return
-    // Only a send overlaps the frames before it (sends, from their append on); anything else
-    // starts once they have all finished.
-    if (frame.type !== 'send') await turn.after
     const ctx: HandlerContext = { app, conn, turn, reply: (f) => conn.sendFrame(withId(f, frame.id)) }
     try {
       await handler(ctx, frame)
@@ -140,7 +140,7 @@ function run({ app, conn }: SocketState, frame: ClientFrame, handler: Handler): 
       // A hello that failed for a reason other than its token (store down): try later.
       if (frame.type === 'hello' && !conn.authenticated) conn.close(1013, 'try again later')
     }
-  })
+  }, overlaps)
   if (!queued) app.metrics?.refusals.inc({ limit: 'queue' })
 }
 

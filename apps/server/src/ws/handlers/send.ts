@@ -11,7 +11,6 @@ export async function send(ctx: HandlerContext, f: SendFrame): Promise<void> {
   const { app, conn } = ctx
   const started = performance.now()
   const sender = { id: conn.user.id, openid: conn.openid }
-  const order = { appended: ctx.turn.release, before: ctx.turn.after }
   await sendMessage(
     app.chatDeps,
     sender,
@@ -19,7 +18,7 @@ export async function send(ctx: HandlerContext, f: SendFrame): Promise<void> {
     f,
     (m) => ctx.reply({ type: 'ack', room: f.room, cid: m.cid, seq: m.seq, ts: m.ts }),
     Date.now(),
-    order,
+    ctx.turn,
   )
   app.metrics?.sendAck.observe((performance.now() - started) / 1000)
 }
