@@ -43,6 +43,12 @@ export class MemberCache {
    */
   constructor(
     private readonly stamps: RoomStamps | null,
+    /**
+     * Whether the broker link is up. While it is down a change made on another node reaches
+     * neither this node nor (Redis being away) the stamp, so entries count as unconfirmed;
+     * when it comes back the owner calls clear().
+     */
+    private readonly linked: () => boolean = () => true,
     private readonly ttlMs = 50_000,
     private readonly unconfirmedMs = 5000,
     private readonly max = 100_000,
@@ -57,7 +63,7 @@ export class MemberCache {
     const key = `${room}\n${userId}`
     const gen = this.gen
     // undefined: Redis did not answer — the entries then hold for their TTL (unless strict).
-    const stamp = this.stamps ? await this.stampOf(room, this.stamps) : null
+    const stamp = !this.linked() ? undefined : this.stamps ? await this.stampOf(room, this.stamps) : null
     const now = Date.now()
     const hit = this.entries.get(key)
     if (hit && (stamp === undefined ? !strict && now - hit.at < this.unconfirmedMs : hit.stamp === stamp && now - hit.at < this.ttlMs)) {

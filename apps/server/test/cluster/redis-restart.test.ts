@@ -3,9 +3,10 @@
  * being stored and acked meanwhile; once Redis is back every member has every acked message
  * exactly once, presence is rebuilt and /readyz tells the truth throughout.
  */
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ChatMember, expectExactlyOnce } from '../helpers/chat-member'
-import { http, login, TestClient } from '../helpers/client'
+import { cid, http, login, TestClient } from '../helpers/client'
 import { metric, startCluster, until, type TestCluster } from '../helpers/cluster'
 
 const ADMIN_TOKEN = 'redis-test-admin-token-0123456789'
@@ -18,6 +19,15 @@ afterAll(async () => {
 })
 
 const ready = async (url: string) => (await http(url, 'GET', '/readyz')).status
+
+async function withRedis<T>(fn: (r: Redis) => Promise<T>): Promise<T> {
+  const r = new Redis(c.redis.url, { maxRetriesPerRequest: 1 })
+  try {
+    return await fn(r)
+  } finally {
+    r.disconnect()
+  }
+}
 
 describe('Redis restarted while messages flow', () => {
   it('loses no acked message and duplicates none; sends ack while Redis is down', async () => {
@@ -158,5 +168,40 @@ describe('moderation while Redis is down', () => {
     }
     // n2 asks the store about its users when its Redis link comes back.
     expect(await sock.waitClose(15_000)).toBe(4003)
+  }, 40_000)
+
+  it("a mute made during the outage holds for the member's sends on the other node, during it and after", async () => {
+    const [n1, n2] = c.nodes
+    const owner = await login(n1.url, 'OutageHost')
+    const m = await login(n2.url, 'OutageMember')
+    const room = `outage-mute-${Math.random().toString(36).slice(2, 8)}`
+    expect((await http(n1.url, 'POST', '/api/rooms', { id: room }, owner.token)).status).toBe(201)
+    const sock = await TestClient.connect(n2.wsUrl, m.token)
+    await sock.request({ type: 'join', room })
+    const send = (text: string) => sock.request({ type: 'send', room, cid: cid(), kind: 'text', body: { text } })
+    // A settings change stamps the room; n2 then holds the member's standing under that stamp.
+    for (const mutedAll of [true, false]) {
+      expect((await http(n1.url, 'PATCH', `/api/rooms/${room}`, { mutedAll }, owner.token)).status).toBe(200)
+    }
+    const stampKey = `chat:rxv:{${room}}`
+    await until('the room stamped', async () => (await withRedis((r) => r.get(stampKey))) !== null)
+    await new Promise((r) => setTimeout(r, 200)) // both bumps landed
+    expect(await send('before')).toMatchObject({ type: 'ack' })
+    const stamp = await withRedis((r) => r.get(stampKey))
+    expect(stamp).not.toBeNull()
+    await c.redis.stop()
+    try {
+      // Stored; neither its pub/sub frame nor the stamp's bump reaches anyone.
+      expect((await http(n1.url, 'POST', `/api/rooms/${room}/mutes`, { userId: m.user.id, seconds: 600 }, owner.token)).status).toBe(204)
+      expect(await send('during')).toMatchObject({ type: 'error', code: 'muted' })
+    } finally {
+      await c.redis.restart()
+    }
+    // A Redis that kept its data (persistence, or a network cut rather than a restart) still
+    // holds the old stamp: only the node's own memory of the outage can tell.
+    await withRedis((r) => r.set(stampKey, stamp!, 'PX', 60_000))
+    await until('n2 ready again', async () => (await ready(n2.url)) === 200, 20_000)
+    expect(await send('after')).toMatchObject({ type: 'error', code: 'muted' })
+    sock.close()
   }, 40_000)
 })

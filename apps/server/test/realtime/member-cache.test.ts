@@ -69,7 +69,7 @@ describe('MemberCache', () => {
 
   it('an entry serves for up to 50 s under its stamp; clear() forgets it at once', async () => {
     const st = stamps()
-    const cache = new MemberCache(st, 60)
+    const cache = new MemberCache(st, undefined, 60)
     let reads = 0
     const read = async () => member(++reads)
     await cache.get('r', 'u', read, true)
@@ -78,6 +78,19 @@ describe('MemberCache', () => {
     expect((await cache.get('r', 'u', read, true)).mutedUntil).toBe(2)
     cache.clear()
     expect((await cache.get('r', 'u', read, true)).mutedUntil).toBe(3)
+  })
+
+  it('while the broker link is down strict gets read the store, taps keep their entry for 5 s', async () => {
+    const st = stamps()
+    let linked = true
+    const cache = new MemberCache(st, () => linked)
+    let reads = 0
+    const read = async () => member(++reads)
+    await cache.get('r', 'u', read, true)
+    expect((await cache.get('r', 'u', read, true)).mutedUntil).toBe(1)
+    linked = false
+    expect((await cache.get('r', 'u', read, true)).mutedUntil).toBe(2)
+    expect((await cache.get('r', 'u', read)).mutedUntil).toBe(1)
   })
 
   it('a read that started before a drop is not kept', async () => {

@@ -58,6 +58,7 @@ export default fp(
         // Outlives any cache entry made under the old stamp (50 s, member-cache.ts).
         bump: (room) => void redis.set(stampKey(room), `${Date.now()}.${Math.random()}`, 'PX', 60_000).catch(() => {}),
       },
+      () => app.broker.healthy(),
     )
     app.hub.onRoomChange = (room, user, here) => members.drop(room, user, here)
     app.hub.onLinkBack = () => members.clear()
@@ -78,5 +79,5 @@ export default fp(
       await reactions.stop()
     })
   },
-  { name: 'reactions', dependencies: ['config', 'db', 'redis', 'hub'] },
+  { name: 'reactions', dependencies: ['config', 'db', 'redis', 'broker', 'hub'] },
 )
