@@ -1,4 +1,5 @@
 import { Backoff } from '../lib/deadline'
+import { SliceClock } from '../lib/slices'
 import { KeyScripts, type RedisKeysOptions } from '../redis/scripts'
 
 /**
@@ -100,7 +101,7 @@ export interface RedisConnCounterOptions extends RedisKeysOptions {
 export class RedisConnCounter extends LocalConnCounter {
   private readonly leaseMs: number
   private readonly timer: NodeJS.Timeout
-  private tick = 0
+  private readonly slices: SliceClock
   private readonly scripts: KeyScripts<keyof typeof SCRIPTS>
   /** After a failure, Redis is left alone for a second: sockets must not wait on it. */
   private readonly backoff: Backoff
@@ -110,9 +111,11 @@ export class RedisConnCounter extends LocalConnCounter {
     this.leaseMs = o.leaseMs ?? 30_000
     this.scripts = new KeyScripts(o, 'conns', SCRIPTS)
     this.backoff = new Backoff({ timeoutMs: o.timeoutMs ?? 1000, retryMs: 1000, what: 'connection counter', onError: o.onError })
-    // Renewed in RENEW_SLICES slices, one per tick, each key once per leaseMs/3: 5000
-    // users' keys renewed in one go were a 5000-script burst, a stall every 10 s.
-    this.timer = setInterval(() => void this.renew(), Math.ceil(this.leaseMs / 3 / RENEW_SLICES))
+    // Renewed in slices, each key once per leaseMs/3: 5000 users' keys renewed in one go
+    // were a 5000-script burst, a stall every 10 s.
+    const tickMs = Math.ceil(this.leaseMs / 3 / RENEW_SLICES)
+    this.slices = new SliceClock(RENEW_SLICES, tickMs)
+    this.timer = setInterval(() => void this.renew(), tickMs)
     this.timer.unref()
   }
 
@@ -150,10 +153,10 @@ export class RedisConnCounter extends LocalConnCounter {
   }
 
   private async renew(): Promise<void> {
-    const slice = this.tick++ % RENEW_SLICES
+    const due = this.slices.due()
     const renewals: Promise<unknown>[] = []
     for (const [key, set] of this.held) {
-      if (sliceOf(key) !== slice) continue
+      if (!due.has(sliceOf(key))) continue
       renewals.push(
         this.backoff.run(() => this.scripts.run('chatConnRenew', this.scripts.prefix + key, this.leaseMs, ...set), undefined, true),
       )

@@ -96,6 +96,10 @@ describe('RedisConnCounter', () => {
     }
     // Redis came back with nothing; the renewals put a1, b1 and b2 back, so the key is over.
     await eventually(async () => (await a.client.zcard(`chat:conns:${k}`).catch(() => 0)) === 3, 5_000, 'counts restored')
+    // A node asks Redis again once a second has passed since its last failed call (its
+    // backoff; the last renewal that failed may be only a few ms old): until then it answers
+    // from its own count.
+    await new Promise((r) => setTimeout(r, 1100))
     expect(await a.counter.acquire(k, 'a2', 2)).toBe(false)
     await b.counter.release(k, 'b1')
     await b.counter.release(k, 'b2')

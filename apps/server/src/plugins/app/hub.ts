@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import { settleWithin } from '../../lib/deadline'
+import { SliceClock } from '../../lib/slices'
 import { Hub } from '../../realtime/hub'
 import type { SendDeps } from '../../services/messages'
 import { createSecCheck } from '../../services/msg-sec-check'
@@ -68,21 +69,19 @@ export default fp(
 
     // Dead peers (no frame, no pong) are dropped; a ping keeps NAT mappings alive. Each
     // socket once per period, a tenth of them per tick: 5000 pings in one go were a stall.
-    let tick = 0
-    const sweep = setInterval(
-      () => {
-        const deadline = Date.now() - limits.idleTimeoutMs
-        const slice = tick++ % SWEEP_SLICES
-        app.metrics.connections.set(hub.conns.size)
-        let i = 0
-        for (const conn of hub.conns) {
-          if (i++ % SWEEP_SLICES !== slice) continue
-          if (conn.lastSeen < deadline) conn.socket.terminate()
-          else if (conn.socket.readyState === 1) conn.socket.ping()
-        }
-      },
-      Math.min(limits.idleTimeoutMs / 3, 25_000) / SWEEP_SLICES,
-    )
+    const tickMs = Math.min(limits.idleTimeoutMs / 3, 25_000) / SWEEP_SLICES
+    const slices = new SliceClock(SWEEP_SLICES, tickMs)
+    const sweep = setInterval(() => {
+      const deadline = Date.now() - limits.idleTimeoutMs
+      const due = slices.due()
+      app.metrics.connections.set(hub.conns.size)
+      let i = 0
+      for (const conn of hub.conns) {
+        if (!due.has(i++ % SWEEP_SLICES)) continue
+        if (conn.lastSeen < deadline) conn.socket.terminate()
+        else if (conn.socket.readyState === 1) conn.socket.ping()
+      }
+    }, tickMs)
     sweep.unref()
 
     app.addHook('preClose', async () => {

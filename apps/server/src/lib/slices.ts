@@ -1,0 +1,26 @@
+/**
+ * Periodic work over many items, spread over its period in `n` slices, one slice a tick
+ * (pinging 5000 sockets or renewing 5000 leases at once stalls a node). Slices are due by
+ * the clock, not by the count of timer calls: a timer that fired late (a busy event loop)
+ * catches up with every slice it missed, so each item is still visited once per period
+ * plus at most one tick's lateness.
+ */
+export class SliceClock {
+  private done = 0
+  private readonly start = Date.now()
+
+  constructor(
+    readonly n: number,
+    private readonly tickMs: number,
+  ) {}
+
+  /** The slices (0 … n-1) due since the last call, now marked done. */
+  due(now = Date.now()): Set<number> {
+    const upTo = Math.floor((now - this.start) / this.tickMs) + 1
+    const count = Math.min(this.n, upTo - this.done)
+    const slices = new Set<number>()
+    for (let k = 0; k < count; k++) slices.add((this.done + k) % this.n)
+    this.done = upTo
+    return slices
+  }
+}
