@@ -2,17 +2,13 @@ import type { ServerFrame, User } from '@chat/protocol'
 import { CloseCode } from '@chat/protocol'
 import type { WebSocket } from 'ws'
 import { textFrame } from './frame'
+import { RoomCursors } from './room-cursors'
 import { writeRaw } from './ws-raw'
 
 /** The queue of a connection with nothing in flight (shared: see schedule). */
 const IDLE: Promise<void> = Promise.resolve()
 
-/** Where a connection stands in a room: the last seq it was sent, in order. */
-export interface RoomCursor {
-  cursor: number
-  /** A store read is catching this connection up; live frames wait for it. */
-  filling: boolean
-}
+export type { RoomCursor } from './room-cursors'
 
 /**
  * One client socket. Frames are handled one at a time in arrival order, so a `join`
@@ -23,7 +19,7 @@ export class Connection {
   user!: User
   /** The user's WeChat openid, from the hello (msgSecCheck needs it for each text). */
   openid: string | null = null
-  readonly rooms = new Map<string, RoomCursor>()
+  readonly rooms = new RoomCursors()
   lastSeen = Date.now()
   closed = false
   /** Frames send() holds until the end of the turn (null: none). */

@@ -2,7 +2,7 @@ import { CloseCode, decodeClientFrame, ErrorCode, Limits, type ClientFrame, type
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { RawData, WebSocket } from 'ws'
+import { WebSocket, type RawData } from 'ws'
 import { toAppError } from '../lib/errors'
 import { randomId } from '../lib/ids'
 import { Connection } from '../realtime/connection'
@@ -31,6 +31,37 @@ type ChatSocket = WebSocket & { [kState]: SocketState }
 const stateOf = (ws: WebSocket): SocketState => (ws as ChatSocket)[kState]
 
 /**
+ * The server's socket class (ws's `WebSocket` option). Its own events go straight to the
+ * handlers below instead of through listeners: four listeners put a socket's event table
+ * in a larger hash table, ~100 bytes more for every idle connection (issue 13: heap per
+ * connection). Anyone else's listeners (a shutdown waiting for 'close') are still called.
+ */
+export class ChatWebSocket extends WebSocket {
+  declare [kState]?: SocketState
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (this[kState] !== undefined) {
+      switch (event) {
+        case 'message':
+          onMessage.call(this, args[0] as RawData, args[1] as boolean)
+          break
+        case 'pong':
+          onPong.call(this)
+          break
+        case 'close':
+          onClose.call(this)
+          break
+        case 'error':
+          onError.call(this, args[0] as Error)
+          // Unlike other events, an 'error' without listeners would throw.
+          return this.listenerCount('error') > 0 ? super.emit(event, ...args) : true
+      }
+    }
+    return super.emit(event, ...args)
+  }
+}
+
+/**
  * One socket's life. The message listener is attached before anything is awaited, so no
  * frame sent right after the upgrade is missed; frames then run one at a time.
  */
@@ -43,16 +74,14 @@ export function handleSocket(app: FastifyInstance, socket: WebSocket, req: Fasti
     slowCounter(app),
     app.config.limits.queuedFrames,
   )
+  if (!(socket instanceof ChatWebSocket)) throw new Error('the websocket plugin must create ChatWebSocket sockets')
   const st: SocketState = { app, conn, helloSeen: false, windowStart: Date.now(), windowFrames: 0, helloTimer: null }
+  // From here on the socket's events reach the handlers (ChatWebSocket.emit), before any await.
   ;(socket as ChatSocket)[kState] = st
   st.helloTimer = setTimeout(noHello, Limits.helloTimeoutMs, conn)
   st.helloTimer.unref()
 
   releaseUpgrade(socket, req)
-  socket.on('error', onError)
-  socket.on('pong', onPong)
-  socket.on('message', onMessage)
-  socket.on('close', onClose)
 
   app.hub.add(conn)
   // Queued first, so the hello waits for it (the count may live in Redis, across nodes).
@@ -157,7 +186,7 @@ function slowCounter(app: FastifyInstance): () => void {
  * raw response bound to the TCP socket alive for as long as the socket is open (its error
  * listener closes over them, and the response holds the socket): about 4 KiB per idle
  * connection. Nothing here needs them after the upgrade, and socket errors are handled
- * below, so both links are cut.
+ * by ChatWebSocket, so both links are cut.
  */
 function releaseUpgrade(socket: WebSocket, req: FastifyRequest): void {
   socket.removeAllListeners('error')

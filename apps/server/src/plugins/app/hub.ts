@@ -1,3 +1,4 @@
+import { CloseCode } from '@chat/protocol'
 import fp from 'fastify-plugin'
 import { settleWithin } from '../../lib/deadline'
 import { SliceClock } from '../../lib/slices'
@@ -86,7 +87,12 @@ export default fp(
 
     app.addHook('preClose', async () => {
       clearInterval(sweep)
-      // The websocket plugin has just sent every socket 1012. A socket's close (and with it
+      // Through ws, not conn.close: the connection counts as closed only once its client answers.
+      for (const conn of hub.conns) {
+        conn.flushHeld()
+        conn.socket.close(CloseCode.Restart, 'server shutting down')
+      }
+      // Every socket has just been sent 1012. A socket's close (and with it
       // its presence removal, queued behind its in-flight work) runs when its client
       // answers; until then the user still counts as online here, and a reconnect to another
       // node would not be announced. So wait for the answers and that work, within the
