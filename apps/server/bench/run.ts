@@ -118,20 +118,30 @@ async function main(): Promise<void> {
         redis,
         pgCpu: target === 'chat' ? db.cpu : null,
       }))
+      // Each scenario starts from a written-out database (see checkpoint), both sides alike.
+      const clean = async () => {
+        if (TARGETS.includes('chat')) log(`  postgres: ${await db.checkpoint()}`)
+      }
       if (SCENARIOS.has('idle')) for (const s of sides) res(s.target).idle = await idle(s, IDLE_STEPS, IDLE_ROOM)
       for (const [name, plan] of Object.entries(FANOUTS)) {
         if (!SCENARIOS.has(name)) continue
+        await clean()
         log(`fan-out, rooms of ${plan.roomSize}`)
         const out = await fanout(sides, plan, `room ${plan.roomSize}`)
         sides.forEach((s, i) => res(s.target).fanout.push(out[i]))
       }
       if (SCENARIOS.has('hot')) {
+        await clean()
         log('one hot room of 10, all members sending')
         const out = await fanout(sides, HOT, 'hot room')
         sides.forEach((s, i) => (res(s.target).hot = out[i]))
       }
-      if (SCENARIOS.has('small')) for (const s of sides) res(s.target).steady = await steady(s, 1000, 5, 0.4)
+      if (SCENARIOS.has('small')) {
+        await clean()
+        for (const s of sides) res(s.target).steady = await steady(s, 1000, 5, 0.4)
+      }
       if (SCENARIOS.has('reactions')) {
+        await clean()
         log(`reaction storm, room of ${STORM.members} (ours only: Socket.IO has no reactions)`)
         for (const s of sides) if (s.target === 'chat') res('chat').storm = await reactionStorm(s, STORM)
       }

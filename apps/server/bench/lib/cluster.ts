@@ -111,7 +111,9 @@ export async function deploy(
 }
 
 /** A fresh Postgres database for the run, and the CPU of its backends. */
-export async function createBenchDatabase(adminUrl: string): Promise<{ url: string; cpu(): Promise<number>; drop(): Promise<void> }> {
+export async function createBenchDatabase(
+  adminUrl: string,
+): Promise<{ url: string; cpu(): Promise<number>; checkpoint(): Promise<string>; drop(): Promise<void> }> {
   const name = `chat_bench_${process.pid}`
   const admin = new pg.Client({ connectionString: adminUrl })
   await admin.connect()
@@ -119,6 +121,7 @@ export async function createBenchDatabase(adminUrl: string): Promise<{ url: stri
   await admin.query(`create database ${name}`)
   const u = new URL(adminUrl)
   u.pathname = `/${name}`
+  let last: { t: string; r: string } | null | undefined = null
   return {
     url: u.toString(),
     // Backends come and go with the pools; each sample sums the ones alive now.
@@ -128,6 +131,29 @@ export async function createBenchDatabase(adminUrl: string): Promise<{ url: stri
         [name],
       )
       return rows.reduce((s, r) => s + cpuMs(r.pid), 0)
+    },
+    /**
+     * Writes out what earlier scenarios dirtied, so a scenario does not pay for the one
+     * before it (a checkpoint that WAL volume forces lands in whichever step runs then).
+     * Returns the checkpoints Postgres made since the last call, for the log.
+     */
+    async checkpoint() {
+      // pg_stat_bgwriter has these counters up to Postgres 16 (17 moved them): else none are told.
+      const stats = () =>
+        admin.query<{ t: string; r: string }>('select checkpoints_timed as t, checkpoints_req as r from pg_stat_bgwriter').then(
+          (q) => q.rows[0],
+          () => null,
+        )
+      const before = await stats()
+      const t0 = Date.now()
+      await admin.query('checkpoint')
+      const took = `CHECKPOINT took ${Date.now() - t0} ms`
+      const since =
+        before && last
+          ? `${Number(before.t) - Number(last.t)} timed + ${Number(before.r) - Number(last.r)} requested checkpoints since the last one; `
+          : ''
+      last = await stats()
+      return since + took
     },
     async drop() {
       await admin.query(`drop database if exists ${name} with (force)`)
