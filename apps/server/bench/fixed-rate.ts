@@ -5,7 +5,9 @@
  *
  *   BENCH_MAIN_JS=a/main.js BENCH_ROOM=10 BENCH_RATE=4000 npx tsx bench/fixed-rate.ts
  *
- * BENCH_CPU_PROF=/tmp/prof profiles both nodes. BENCH_RATE is deliveries/s; BENCH_RUNS runs of BENCH_RUN_MS each are printed, one line a run.
+ * BENCH_CPU_PROF=/tmp/prof profiles both nodes. BENCH_PRELOAD=10000 first joins and closes that
+ * many connections, as the idle scenario does before the others in a full run. BENCH_NODE_ARGS
+ * passes flags to our nodes. BENCH_RATE is deliveries/s; BENCH_RUNS runs of BENCH_RUN_MS each are printed, one line a run.
  */
 import { JWT_SECRET, createBenchDatabase, deploy, MAIN_JS } from './lib/cluster'
 import { Generator } from './lib/gen-client'
@@ -19,12 +21,16 @@ const RUNS = Number(env.BENCH_RUNS ?? 3)
 const RUN_MS = Number(env.BENCH_RUN_MS ?? 4000)
 const CONNS = Number(env.BENCH_CONNS ?? 1000)
 const SENDERS = Math.min(ROOM, Number(env.BENCH_SENDERS ?? 2))
+/** Connections that join rooms of 100 and leave again before the measured ones connect. */
+const PRELOAD = Number(env.BENCH_PRELOAD ?? 0)
 
 async function main(): Promise<void> {
   const redis = await startRedis()
   const db = await createBenchDatabase(env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test')
   const gen = Generator.start()
   const extraArgs = env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF}`] : []
+  // Node/V8 flags for our nodes only (e.g. GC settings), space-separated.
+  if (env.BENCH_NODE_ARGS) extraArgs.push(...env.BENCH_NODE_ARGS.split(' ').filter(Boolean))
   const dep = await deploy('chat', { nodes: 2, redisUrl: redis.url, databaseUrl: db.url, extraArgs })
   const side: Side = {
     target: 'chat',
@@ -36,6 +42,14 @@ async function main(): Promise<void> {
   }
   try {
     await gen.call({ op: 'init', target: 'chat', nodes: dep.urls, secret: JWT_SECRET })
+    if (PRELOAD > 0) {
+      // As in a full `pnpm bench`, whose scenarios follow the idle one's 10k connections.
+      await gen.call({ op: 'connect', count: PRELOAD, concurrency: 200 })
+      await gen.call({ op: 'join', roomSize: 100, prefix: `pre${Date.now().toString(36)}`, samplesPerRoom: 0 })
+      await gen.call({ op: 'close' })
+      await quiet(side, 10_000)
+      log(`preloaded: ${PRELOAD} connections joined rooms of 100 and closed`)
+    }
     const c = await gen.call({ op: 'connect', count: CONNS, concurrency: 200 })
     await quiet(side, 3000)
     const jm = await measured(side, () =>
