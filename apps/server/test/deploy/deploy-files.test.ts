@@ -177,7 +177,7 @@ describe('docs/operations.md', () => {
     expect(ops).toContain('kysely_migration')
     // Sizing quotes the benchmark's own figures.
     const bench = read('docs/benchmarks.md')
-    for (const figure of ['212,217', '134,218', '29,483', '5.1 vs 10.9 KiB', '193.1']) {
+    for (const figure of ['268,435', '58,966', '29,483', '4.4 vs 10.9 KiB', '252.5']) {
       expect(bench, figure).toContain(figure)
       expect(ops, figure).toContain(figure)
     }
