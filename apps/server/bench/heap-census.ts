@@ -6,10 +6,9 @@
  *
  *   BENCH_MAIN_JS=… BENCH_CONNS=5000 BENCH_ROOM=100 npx tsx bench/heap-census.ts
  */
-import WebSocket from 'ws'
 import { JWT_SECRET, createBenchDatabase, deploy, MAIN_JS } from './lib/cluster'
 import { Generator } from './lib/gen-client'
-import { startRedis } from './lib/procs'
+import { inspect, startRedis } from './lib/procs'
 import { log, quiet, type Side } from './lib/side'
 
 const env = process.env
@@ -21,32 +20,18 @@ type Census = Map<string, { count: number; bytes: number }>
 
 /** Takes a heap snapshot through the inspector (after two full GCs) and sums it by kind. */
 async function census(inspectorUrl: string): Promise<{ total: number; kinds: Census }> {
-  const ws = new WebSocket(inspectorUrl, { perMessageDeflate: false, maxPayload: 1 << 30 })
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve())
-    ws.once('error', reject)
-  })
-  let id = 0
-  const pending = new Map<number, (v: unknown) => void>()
+  const s = await inspect(inspectorUrl)
   const chunks: string[] = []
-  ws.on('message', (d) => {
-    const m = JSON.parse(d.toString())
+  s.onEvent((m) => {
     if (m.method === 'HeapProfiler.addHeapSnapshotChunk') chunks.push(m.params.chunk)
-    else pending.get(m.id)?.(m)
   })
-  const call = (method: string, params: object = {}) =>
-    new Promise<unknown>((resolve) => {
-      const n = ++id
-      pending.set(n, resolve)
-      ws.send(JSON.stringify({ id: n, method, params }))
-    })
   try {
-    await call('HeapProfiler.enable')
-    await call('HeapProfiler.collectGarbage')
-    await call('HeapProfiler.collectGarbage')
-    await call('HeapProfiler.takeHeapSnapshot', { reportProgress: false })
+    await s.call('HeapProfiler.enable')
+    await s.call('HeapProfiler.collectGarbage')
+    await s.call('HeapProfiler.collectGarbage')
+    await s.call('HeapProfiler.takeHeapSnapshot', { reportProgress: false })
   } finally {
-    ws.close()
+    s.close()
   }
   const snap = JSON.parse(chunks.join('')) as {
     snapshot: { meta: { node_fields: string[]; node_types: [string[]]; edge_fields: string[]; edge_types: [string[]] } }

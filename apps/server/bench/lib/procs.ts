@@ -160,32 +160,50 @@ export interface Memory {
   rss: number
 }
 
-/** Forces a full GC in the process and reads its memory, through the inspector protocol. */
-export async function measureMemory(inspectorUrl: string): Promise<Memory> {
-  const ws = new WebSocket(inspectorUrl, { perMessageDeflate: false })
+export interface InspectorSession {
+  call(method: string, params?: object): Promise<any>
+  /** Events (messages without an id) go here. */
+  onEvent(fn: (m: { method: string; params: any }) => void): void
+  close(): void
+}
+
+/** A session with a process's inspector (DevTools protocol over its WebSocket). */
+export async function inspect(inspectorUrl: string): Promise<InspectorSession> {
+  const ws = new WebSocket(inspectorUrl, { perMessageDeflate: false, maxPayload: 1 << 30 })
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve())
     ws.once('error', reject)
   })
   let id = 0
   const pending = new Map<number, (v: any) => void>()
+  let onEvent: (m: { method: string; params: any }) => void = () => {}
   ws.on('message', (d) => {
     const m = JSON.parse(d.toString())
-    pending.get(m.id)?.(m)
+    if (m.id === undefined) onEvent(m)
+    else pending.get(m.id)?.(m)
   })
-  const call = (method: string, params: object = {}) =>
-    new Promise<any>((resolve) => {
-      const n = ++id
-      pending.set(n, resolve)
-      ws.send(JSON.stringify({ id: n, method, params }))
-    })
+  return {
+    call: (method, params = {}) =>
+      new Promise<any>((resolve) => {
+        const n = ++id
+        pending.set(n, resolve)
+        ws.send(JSON.stringify({ id: n, method, params }))
+      }),
+    onEvent: (fn) => (onEvent = fn),
+    close: () => ws.close(),
+  }
+}
+
+/** Forces a full GC in the process and reads its memory, through the inspector protocol. */
+export async function measureMemory(inspectorUrl: string): Promise<Memory> {
+  const s = await inspect(inspectorUrl)
   try {
-    await call('HeapProfiler.collectGarbage')
-    await call('HeapProfiler.collectGarbage')
-    const r = await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true })
+    await s.call('HeapProfiler.collectGarbage')
+    await s.call('HeapProfiler.collectGarbage')
+    const r = await s.call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true })
     const m = JSON.parse(r.result.result.value) as { heapUsed: number; rss: number }
     return { heapUsed: m.heapUsed, rss: m.rss }
   } finally {
-    ws.close()
+    s.close()
   }
 }

@@ -47,7 +47,7 @@ export class RoomCursors {
     return had
   }
 
-  /** The rooms, the first-joined still held first (the order of a Map is not promised). */
+  /** The rooms, in no promised order. */
   keys(): string[] {
     const out = this.firstRoom === null ? [] : [this.firstRoom]
     if (this.rest) for (const r of this.rest.keys()) out.push(r)

@@ -62,8 +62,8 @@ export class ChatWebSocket extends WebSocket {
 }
 
 /**
- * One socket's life. The message listener is attached before anything is awaited, so no
- * frame sent right after the upgrade is missed; frames then run one at a time.
+ * One socket's life. Its events reach the handlers (ChatWebSocket.emit) from before anything
+ * is awaited, so no frame sent right after the upgrade is missed; frames then run one at a time.
  */
 export function handleSocket(app: FastifyInstance, socket: WebSocket, req: FastifyRequest): void {
   const conn = new Connection(
