@@ -9,10 +9,9 @@
  * many connections, as the idle scenario does before the others in a full run. BENCH_NODE_ARGS
  * passes flags to our nodes. BENCH_RATE is deliveries/s; BENCH_RUNS runs of BENCH_RUN_MS each are printed, one line a run.
  */
-import { JWT_SECRET, createBenchDatabase, deploy, MAIN_JS } from './lib/cluster'
-import { Generator } from './lib/gen-client'
-import { cpuMs, startRedis } from './lib/procs'
-import { cpuLine, log, measured, quiet, type Side } from './lib/side'
+import { runTool, withChatSide } from './lib/chat-side'
+import { MAIN_JS } from './lib/cluster'
+import { cpuLine, log, measured, quiet } from './lib/side'
 
 const env = process.env
 const ROOM = Number(env.BENCH_ROOM ?? 10)
@@ -25,23 +24,11 @@ const SENDERS = Math.min(ROOM, Number(env.BENCH_SENDERS ?? 2))
 const PRELOAD = Number(env.BENCH_PRELOAD ?? 0)
 
 async function main(): Promise<void> {
-  const redis = await startRedis()
-  const db = await createBenchDatabase(env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test')
-  const gen = Generator.start()
   const extraArgs = env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF}`] : []
   // Node/V8 flags for our nodes only (e.g. GC settings), space-separated.
   if (env.BENCH_NODE_ARGS) extraArgs.push(...env.BENCH_NODE_ARGS.split(' ').filter(Boolean))
-  const dep = await deploy('chat', { nodes: 2, redisUrl: redis.url, databaseUrl: db.url, extraArgs })
-  const side: Side = {
-    target: 'chat',
-    gen,
-    dep,
-    redis,
-    pgCpu: db.cpu,
-    allBenchCpu: async () => dep.cpu() + gen.cpu() + cpuMs(redis.pid) + (await db.cpu()),
-  }
-  try {
-    await gen.call({ op: 'init', target: 'chat', nodes: dep.urls, secret: JWT_SECRET })
+  await withChatSide(extraArgs, async (side) => {
+    const { gen } = side
     if (PRELOAD > 0) {
       // As in a full `pnpm bench`, whose scenarios follow the idle one's 10k connections.
       await gen.call({ op: 'connect', count: PRELOAD, concurrency: 200 })
@@ -70,18 +57,7 @@ async function main(): Promise<void> {
           `CPU-ms/1000: server ${(m.serverCpuMs / k).toFixed(1)} pg ${(m.pgCpuMs / k).toFixed(1)} redis ${(m.redisCpuMs / k).toFixed(1)} | other ${((m.otherCpuMs / m.wallMs) * 100).toFixed(0)}%`,
       )
     }
-  } finally {
-    await dep.stop()
-    await gen.stop()
-    await redis.stop()
-    await db.drop().catch(() => {})
-  }
+  })
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    process.stderr.write(`fixed-rate failed: ${(err as Error).stack ?? err}\n`)
-    process.exit(1)
-  },
-)
+runTool('fixed-rate', main)

@@ -6,10 +6,10 @@
  *
  *   BENCH_MAIN_JS=… BENCH_CONNS=5000 BENCH_ROOM=100 npx tsx bench/heap-census.ts
  */
-import { JWT_SECRET, createBenchDatabase, deploy, MAIN_JS } from './lib/cluster'
-import { Generator } from './lib/gen-client'
-import { inspect, startRedis } from './lib/procs'
-import { log, quiet, type Side } from './lib/side'
+import { runTool, withChatSide } from './lib/chat-side'
+import { MAIN_JS } from './lib/cluster'
+import { inspect } from './lib/procs'
+import { log, quiet } from './lib/side'
 
 const env = process.env
 const ROOM = Number(env.BENCH_ROOM ?? 100)
@@ -86,13 +86,8 @@ async function census(inspectorUrl: string): Promise<{ total: number; kinds: Cen
 }
 
 async function main(): Promise<void> {
-  const redis = await startRedis()
-  const db = await createBenchDatabase(env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test')
-  const gen = Generator.start()
-  const dep = await deploy('chat', { nodes: 2, redisUrl: redis.url, databaseUrl: db.url })
-  const side: Side = { target: 'chat', gen, dep, redis, pgCpu: db.cpu, allBenchCpu: async () => dep.cpu() + gen.cpu() }
-  try {
-    await gen.call({ op: 'init', target: 'chat', nodes: dep.urls, secret: JWT_SECRET })
+  await withChatSide([], async (side) => {
+    const { gen, dep } = side
     await dep.attachInspector()
     await quiet(side)
     const url = await dep.nodes[0].inspectorUrl()
@@ -111,18 +106,7 @@ async function main(): Promise<void> {
     })
     rows.sort((x, y) => Math.abs(y.bytes) - Math.abs(x.bytes))
     for (const r of rows.slice(0, TOP)) log(`${r.bytes.toFixed(1).padStart(8)} B ${r.count.toFixed(2).padStart(7)} ×  ${r.k}`)
-  } finally {
-    await dep.stop()
-    await gen.stop()
-    await redis.stop()
-    await db.drop().catch(() => {})
-  }
+  })
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    process.stderr.write(`heap-census failed: ${(err as Error).stack ?? err}\n`)
-    process.exit(1)
-  },
-)
+runTool('heap-census', main)
