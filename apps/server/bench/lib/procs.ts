@@ -5,8 +5,9 @@
  * have no inspector attached). Neither server needs code for the benchmark's sake.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs'
 import net from 'node:net'
+import path from 'node:path'
 import WebSocket from 'ws'
 
 const alive = new Set<ChildProcess>()
@@ -82,7 +83,13 @@ function track(name: string, child: ChildProcess): { tail: () => string; lines: 
       }
     })
   }
-  void name
+  // BENCH_NODE_LOG=<dir>: every line of every child, stamped with the time, for later reading.
+  const dir = process.env.BENCH_NODE_LOG
+  if (dir) {
+    mkdirSync(dir, { recursive: true })
+    const file = path.join(dir, `${name}-${child.pid}.log`)
+    listeners.push((l) => appendFileSync(file, `${Date.now()} ${l}\n`))
+  }
   return { tail: () => tail, lines: (fn) => listeners.push(fn) }
 }
 
