@@ -3,7 +3,9 @@
  * (pinging 5000 sockets or renewing 5000 leases at once stalls a node). Slices are due by
  * the clock, not by the count of timer calls: a timer that fired late (a busy event loop)
  * catches up with every slice it missed, so each item is still visited once per period
- * plus at most one tick's lateness.
+ * plus at most one tick's lateness. An item's slice must not change while it lives (its
+ * place in a Set does: a sweep by position skips or repeats items as others come and go),
+ * so it is derived from the item's key (`sliceOf`).
  */
 export class SliceClock {
   private done = 0
@@ -22,5 +24,12 @@ export class SliceClock {
     for (let k = 0; k < count; k++) slices.add((this.done + k) % this.n)
     this.done = upTo
     return slices
+  }
+
+  /** The slice of the item with this key: the same on every tick (FNV-1a). */
+  sliceOf(key: string): number {
+    let h = 0x811c9dc5
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193)
+    return (h >>> 0) % this.n
   }
 }

@@ -156,7 +156,7 @@ export class RedisConnCounter extends LocalConnCounter {
     const due = this.slices.due()
     const renewals: Promise<unknown>[] = []
     for (const [key, set] of this.held) {
-      if (!due.has(sliceOf(key))) continue
+      if (!due.has(this.slices.sliceOf(key))) continue
       renewals.push(
         this.backoff.run(() => this.scripts.run('chatConnRenew', this.scripts.prefix + key, this.leaseMs, ...set), undefined, true),
       )
@@ -166,10 +166,3 @@ export class RedisConnCounter extends LocalConnCounter {
 }
 
 const RENEW_SLICES = 10
-
-/** A key's renewal slice: the same on every tick (FNV-1a of the key). */
-function sliceOf(key: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193)
-  return (h >>> 0) % RENEW_SLICES
-}

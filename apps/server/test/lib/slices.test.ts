@@ -11,3 +11,15 @@ it('gives one slice a tick on time, and every missed slice (at most all) after a
   expect([...clock.due(start + 2000)].sort()).toEqual([0, 1, 2, 3]) // far behind: everything once
   expect([...clock.due(start + 2010)]).toEqual([])
 })
+
+it('gives an item the same slice on every call, whatever else is swept, and spreads items over all slices', () => {
+  const clock = new SliceClock(10, 100)
+  const ids = Array.from({ length: 1000 }, (_, i) => `c_${i.toString(36).padStart(12, 'x')}`)
+  const first = ids.map((id) => clock.sliceOf(id))
+  clock.due()
+  expect(ids.map((id) => clock.sliceOf(id))).toEqual(first)
+  const counts = new Array(10).fill(0)
+  for (const s of first) counts[s]++
+  for (const n of counts) expect(n).toBeGreaterThan(50) // 100 each on average
+  expect(first.every((s) => Number.isInteger(s) && s >= 0 && s < 10)).toBe(true)
+})

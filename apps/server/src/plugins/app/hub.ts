@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { settleWithin } from '../../lib/deadline'
 import { SliceClock } from '../../lib/slices'
 import { Hub } from '../../realtime/hub'
+import { sweepIdle } from '../../realtime/idle-sweep'
 import type { SendDeps } from '../../services/messages'
 import { createSecCheck } from '../../services/msg-sec-check'
 
@@ -73,15 +74,8 @@ export default fp(
     const tickMs = Math.min(limits.idleTimeoutMs / 3, 25_000) / SWEEP_SLICES
     const slices = new SliceClock(SWEEP_SLICES, tickMs)
     const sweep = setInterval(() => {
-      const deadline = Date.now() - limits.idleTimeoutMs
-      const due = slices.due()
       app.metrics.connections.set(hub.conns.size)
-      let i = 0
-      for (const conn of hub.conns) {
-        if (!due.has(i++ % SWEEP_SLICES)) continue
-        if (conn.lastSeen < deadline) conn.socket.terminate()
-        else if (conn.socket.readyState === 1) conn.socket.ping()
-      }
+      sweepIdle(hub.conns, slices, Date.now() - limits.idleTimeoutMs)
     }, tickMs)
     sweep.unref()
 
