@@ -9,11 +9,11 @@
  */
 export class SliceClock {
   private done = 0
-  private readonly start = Date.now()
 
   constructor(
     readonly n: number,
     private readonly tickMs: number,
+    private readonly start = Date.now(),
   ) {}
 
   /** The slices (0 … n-1) due since the last call, now marked done. */

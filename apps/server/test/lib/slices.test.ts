@@ -2,8 +2,9 @@ import { expect, it } from 'vitest'
 import { SliceClock } from '../../src/lib/slices'
 
 it('gives one slice a tick on time, and every missed slice (at most all) after a late tick', () => {
+  // The clock's own start is given: a millisecond between two Date.now() calls shifted every tick.
   const start = Date.now()
-  const clock = new SliceClock(4, 100)
+  const clock = new SliceClock(4, 100, start)
   expect([...clock.due(start + 10)]).toEqual([0])
   expect([...clock.due(start + 110)]).toEqual([1])
   expect([...clock.due(start + 150)]).toEqual([]) // nothing new due within the tick

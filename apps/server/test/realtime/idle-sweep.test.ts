@@ -15,7 +15,7 @@ function socketFor(id: string, lastSeen: number, log: string[]): Sweepable {
 it('pings each socket once per period while one socket before it leaves every tick', () => {
   const log: string[] = []
   const start = Date.now()
-  const clock = new SliceClock(10, 100)
+  const clock = new SliceClock(10, 100, start)
   const conns = new Set<Sweepable>()
   for (let i = 0; i < 10; i++) conns.add(socketFor(`c_leaving${i}`, start, log))
   const stay = Array.from({ length: 40 }, (_, i) => socketFor(`c_staying${i}`, start, log))
@@ -35,7 +35,7 @@ it('pings each socket once per period while one socket before it leaves every ti
 it('drops a socket silent since the deadline and pings the others of the slices due', () => {
   const log: string[] = []
   const now = Date.now()
-  const clock = new SliceClock(1, 100)
+  const clock = new SliceClock(1, 100, now)
   sweepIdle([socketFor('c_quiet', now - 10, log), socketFor('c_gone', now - 5000, log)], clock, now - 1000, now)
   expect(log).toEqual(['ping c_quiet', 'drop c_gone'])
 })
