@@ -7,7 +7,7 @@
  *
  * BENCH_CPU_PROF=/tmp/prof profiles both nodes. BENCH_PRELOAD=10000 first joins and closes that
  * many connections, as the idle scenario does before the others in a full run. BENCH_NODE_ARGS
- * passes flags to our nodes. BENCH_RATE is deliveries/s; BENCH_RUNS runs of BENCH_RUN_MS each are printed, one line a run.
+ * passes flags to our nodes. BENCH_IDLE_MS measures the nodes' idle cost after the joins. BENCH_RATE is deliveries/s; BENCH_RUNS runs of BENCH_RUN_MS each are printed, one line a run.
  */
 import { runTool, withChatSide } from './lib/chat-side'
 import { MAIN_JS } from './lib/cluster'
@@ -22,6 +22,8 @@ const CONNS = Number(env.BENCH_CONNS ?? 1000)
 const SENDERS = Math.min(ROOM, Number(env.BENCH_SENDERS ?? 2))
 /** Connections that join rooms of 100 and leave again before the measured ones connect. */
 const PRELOAD = Number(env.BENCH_PRELOAD ?? 0)
+/** After the joins, how long to measure the idle cost (pings, lease renewals, tail checks). */
+const IDLE_MS = Number(env.BENCH_IDLE_MS ?? 0)
 
 async function main(): Promise<void> {
   const extraArgs = env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF}`] : []
@@ -46,6 +48,14 @@ async function main(): Promise<void> {
     log(
       `${MAIN_JS}: ${CONNS} connected in ${((c.ms ?? 0) / 1000).toFixed(1)} s, joined rooms of ${ROOM} in ${((j.ms ?? 0) / 1000).toFixed(1)} s (${cpuLine(jm)})`,
     )
+    if (IDLE_MS > 0) {
+      await quiet(side, 6000)
+      const idle = await measured(side, () => new Promise((r) => setTimeout(r, IDLE_MS)))
+      const perSec = (ms: number) => ((ms / idle.wallMs) * 1000).toFixed(1)
+      log(
+        `idle ${IDLE_MS / 1000} s with ${CONNS} connections in rooms of ${ROOM}: CPU-ms/s servers ${perSec(idle.serverCpuMs)} redis ${perSec(idle.redisCpuMs)} pg ${perSec(idle.pgCpuMs)} (${cpuLine(idle)})`,
+      )
+    }
     if (RUNS > 0) await gen.run({ rate: RATE / ROOM / 2, durationMs: 1000, sendersPerRoom: SENDERS, drainMs: 1000 })
     for (let i = 0; i < RUNS; i++) {
       await quiet(side, 6000)

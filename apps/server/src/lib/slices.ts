@@ -33,3 +33,28 @@ export class SliceClock {
     return (h >>> 0) % this.n
   }
 }
+
+/**
+ * Keys grouped by their slice, so a tick visits only the keys due (iterating every key
+ * each tick, hashing each, was most of what an idle node allocated for renewals).
+ */
+export class SlicedKeys {
+  private readonly buckets: Set<string>[]
+
+  constructor(private readonly clock: SliceClock) {
+    this.buckets = Array.from({ length: clock.n }, () => new Set<string>())
+  }
+
+  add(key: string): void {
+    this.buckets[this.clock.sliceOf(key)].add(key)
+  }
+
+  delete(key: string): void {
+    this.buckets[this.clock.sliceOf(key)].delete(key)
+  }
+
+  /** The keys of these slices. */
+  *in(slices: Iterable<number>): Generator<string> {
+    for (const s of slices) yield* this.buckets[s]
+  }
+}

@@ -1,5 +1,5 @@
 import { Backoff } from '../lib/deadline'
-import { SliceClock } from '../lib/slices'
+import { SliceClock, SlicedKeys } from '../lib/slices'
 import { KeyScripts, type RedisKeysOptions } from '../redis/scripts'
 
 /**
@@ -62,12 +62,20 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 `
-// KEYS[1] zset. ARGV: ttlMs, members… → renews (or restores, after a Redis restart) their leases.
+// KEYS: zsets. ARGV: ttlMs, then per key its member count and members → renews (or restores,
+// after a Redis restart) their leases. Many keys in one call: a node's renewals were a
+// script per user every period, the bulk of an idle node's Redis traffic.
 const RENEW = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-for i = 2, #ARGV do redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local ttl = tonumber(ARGV[1])
+local a = 2
+for k = 1, #KEYS do
+  local n = tonumber(ARGV[a])
+  for i = a + 1, a + n do redis.call('ZADD', KEYS[k], now + ttl, ARGV[i]) end
+  redis.call('PEXPIRE', KEYS[k], ttl)
+  a = a + n + 1
+end
 return 1
 `
 
@@ -80,7 +88,7 @@ return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
 
 const SCRIPTS = {
   chatConnAcquire: { numberOfKeys: 1, lua: ACQUIRE },
-  chatConnRenew: { numberOfKeys: 1, lua: RENEW },
+  chatConnRenewMany: { lua: RENEW },
   chatConnCount: { numberOfKeys: 1, lua: COUNT },
 } as const
 
@@ -102,6 +110,7 @@ export class RedisConnCounter extends LocalConnCounter {
   private readonly leaseMs: number
   private readonly timer: NodeJS.Timeout
   private readonly slices: SliceClock
+  private readonly bySlice: SlicedKeys
   private readonly scripts: KeyScripts<keyof typeof SCRIPTS>
   /** After a failure, Redis is left alone for a second: sockets must not wait on it. */
   private readonly backoff: Backoff
@@ -115,6 +124,7 @@ export class RedisConnCounter extends LocalConnCounter {
     // were a 5000-script burst, a stall every 10 s.
     const tickMs = Math.ceil(this.leaseMs / 3 / RENEW_SLICES)
     this.slices = new SliceClock(RENEW_SLICES, tickMs)
+    this.bySlice = new SlicedKeys(this.slices)
     this.timer = setInterval(() => void this.renew(), tickMs)
     this.timer.unref()
   }
@@ -152,17 +162,87 @@ export class RedisConnCounter extends LocalConnCounter {
     await super.close()
   }
 
+  protected take(key: string, member: string, limit: number): boolean {
+    const taken = super.take(key, member, limit)
+    if (taken) this.bySlice.add(key)
+    return taken
+  }
+
+  protected drop(key: string, member: string): void {
+    super.drop(key, member)
+    if (!this.held.has(key)) this.bySlice.delete(key)
+  }
+
   private async renew(): Promise<void> {
     const due = this.slices.due()
-    const renewals: Promise<unknown>[] = []
-    for (const [key, set] of this.held) {
-      if (!due.has(this.slices.sliceOf(key))) continue
-      renewals.push(
-        this.backoff.run(() => this.scripts.run('chatConnRenew', this.scripts.prefix + key, this.leaseMs, ...set), undefined, true),
-      )
+    const batches = new RenewBatches(this.leaseMs, isCluster(this.o.redis))
+    for (const key of this.bySlice.in(due)) {
+      const set = this.held.get(key)
+      if (set) batches.add(this.scripts.prefix + key, set)
     }
-    await Promise.all(renewals).catch(() => {})
+    await Promise.all(
+      batches.calls().map((args) => this.backoff.run(() => this.scripts.run('chatConnRenewMany', ...args), undefined, true)),
+    ).catch(() => {})
   }
+}
+
+/** Members per renewal call: big enough to be one call per tick, small enough not to stall Redis. */
+const RENEW_MEMBERS_PER_CALL = 1000
+
+/**
+ * A tick's renewals as few script calls: keys grouped up to ~1000 members a call (a key with
+ * more is split: renewing is idempotent). In cluster mode each key is its own call, since a
+ * script's keys must share a hash slot.
+ */
+export class RenewBatches {
+  private readonly out: (string | number)[][] = []
+  private keys: string[] = []
+  private args: (string | number)[] = []
+  private members = 0
+
+  constructor(
+    private readonly leaseMs: number,
+    private readonly keyPerCall: boolean,
+    private readonly perCall = RENEW_MEMBERS_PER_CALL,
+  ) {}
+
+  add(key: string, members: Iterable<string>): void {
+    let part: string[] = []
+    for (const m of members) {
+      part.push(m)
+      if (this.members + part.length >= this.perCall) {
+        this.push(key, part)
+        this.flush()
+        part = []
+      }
+    }
+    if (part.length > 0) this.push(key, part)
+    if (this.keyPerCall) this.flush()
+  }
+
+  /** Each call's arguments: key count, keys, lease, then per key its member count and members. */
+  calls(): (string | number)[][] {
+    this.flush()
+    return this.out
+  }
+
+  private push(key: string, part: string[]): void {
+    this.keys.push(key)
+    this.args.push(part.length, ...part)
+    this.members += part.length
+  }
+
+  private flush(): void {
+    if (this.keys.length === 0) return
+    this.out.push([this.keys.length, ...this.keys, this.leaseMs, ...this.args])
+    this.keys = []
+    this.args = []
+    this.members = 0
+  }
+}
+
+function isCluster(redis: RedisKeysOptions['redis']): boolean {
+  return (redis as { isCluster?: boolean }).isCluster === true
 }
 
 const RENEW_SLICES = 10

@@ -8,7 +8,8 @@ export interface RedisKeysOptions {
 }
 
 export interface ScriptDef {
-  numberOfKeys: number
+  /** Omitted: the caller passes the key count first (a script over any number of keys). */
+  numberOfKeys?: number
   lua: string
 }
 type Arg = string | number

@@ -3,10 +3,10 @@
  * release, forgotten when a node stops renewing (crash), rebuilt after Redis restarts empty,
  * and per node (never refusing everyone) while Redis is down.
  */
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LocalConnCounter, RedisConnCounter } from '../../src/limits/conn-counter'
-import { eventually, startRedis, type RedisProcess } from '../helpers/redis-server'
+import { LocalConnCounter, RedisConnCounter, RenewBatches } from '../../src/limits/conn-counter'
+import { eventually, startRedis, startRedisCluster, type RedisProcess } from '../helpers/redis-server'
 
 let redis: RedisProcess
 const clients: Redis[] = []
@@ -19,6 +19,12 @@ afterAll(async () => {
   for (const c of clients) c.disconnect()
   await redis.stop()
 })
+
+/** Script calls Redis counted since the last reset (INFO commandstats). */
+async function scriptCalls(client: Redis): Promise<number> {
+  const info = await client.info('commandstats')
+  return [...info.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0)
+}
 
 function node(opts: { leaseMs?: number } = {}) {
   const client = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1, retryStrategy: () => 100 })
@@ -105,4 +111,81 @@ describe('RedisConnCounter', () => {
     await b.counter.release(k, 'b2')
     expect(await a.counter.acquire(k, 'a2', 2)).toBe(true)
   })
+})
+
+describe('lease renewal in batches', () => {
+  it('groups keys up to the member budget, splits a big key, and in cluster mode makes a call per key', () => {
+    const b = new RenewBatches(900, false, 4)
+    b.add('k1', ['a', 'b'])
+    b.add('k2', ['c'])
+    b.add('k3', ['d', 'e', 'f', 'g', 'h', 'i'])
+    expect(b.calls()).toEqual([
+      [3, 'k1', 'k2', 'k3', 900, 2, 'a', 'b', 1, 'c', 1, 'd'],
+      [1, 'k3', 900, 4, 'e', 'f', 'g', 'h'],
+      [1, 'k3', 900, 1, 'i'],
+    ])
+    const c = new RenewBatches(900, true, 4)
+    c.add('k1', ['a', 'b'])
+    c.add('k2', ['c'])
+    expect(c.calls()).toEqual([
+      [1, 'k1', 900, 2, 'a', 'b'],
+      [1, 'k2', 900, 1, 'c'],
+    ])
+  })
+
+  it("renews a node's 60 keys in about one call a tick, not one per key, and none of them lapses", async () => {
+    // A Redis of its own: the counts below are this node's calls only.
+    const own = await startRedis()
+    const client = new Redis(own.port, '127.0.0.1', { maxRetriesPerRequest: 1 })
+    const errors: unknown[] = []
+    const counter = new RedisConnCounter({ redis: client, leaseMs: 600, onError: (e) => errors.push(e) })
+    try {
+      const keys = Array.from({ length: 60 }, key)
+      for (const k of keys) expect(await counter.acquire(k, `a-${k}`, 1)).toBe(true)
+      await client.config('RESETSTAT')
+      // Three lease periods (a period is leaseMs / 3 = 200 ms, in ten 20 ms ticks).
+      await new Promise((r) => setTimeout(r, 600))
+      const calls = await scriptCalls(client)
+      // Per-key renewals were 60 keys × 3 periods = 180 calls; batched, at most one a tick.
+      expect(calls).toBeGreaterThan(0)
+      expect(calls).toBeLessThanOrEqual(32)
+      const now = Number((await client.time())[0]) * 1000
+      for (const k of keys) expect(Number(await client.zscore(`chat:conns:${k}`, `a-${k}`))).toBeGreaterThan(now)
+      expect(errors).toEqual([])
+    } finally {
+      await counter.close()
+      client.disconnect()
+      await own.stop()
+    }
+  })
+})
+
+describe('RedisConnCounter on a 3-master cluster', () => {
+  it('renews keys spread over every master (a call per key: a script stays in one slot)', async () => {
+    const cluster = await startRedisCluster()
+    const clients: Cluster[] = []
+    const counters: RedisConnCounter[] = []
+    try {
+      const make = () => {
+        const c = new Cluster(cluster.nodes)
+        c.on('error', () => {})
+        clients.push(c)
+        const errors: unknown[] = []
+        const counter = new RedisConnCounter({ redis: c, leaseMs: 600, onError: (e) => errors.push(e), timeoutMs: 1000 })
+        counters.push(counter)
+        return { counter, errors }
+      }
+      const a = make()
+      const b = make()
+      const keys = Array.from({ length: 20 }, key)
+      for (const k of keys) expect(await a.counter.acquire(k, `a-${k}`, 1)).toBe(true)
+      await new Promise((r) => setTimeout(r, 1500))
+      for (const k of keys) expect(await b.counter.acquire(k, 'b1', 1)).toBe(false)
+      expect(a.errors.concat(b.errors)).toEqual([])
+    } finally {
+      await Promise.all(counters.map((c) => c.close().catch(() => {})))
+      for (const c of clients) c.disconnect()
+      await cluster.stop()
+    }
+  }, 60_000)
 })
