@@ -225,6 +225,8 @@ describe('H5 build in Chromium', { timeout: 60_000 }, () => {
     const before = await texts(bob.page)
     await server.halt()
     await alice.page.getByTestId('conn-status').waitFor()
+    // No stale head count while nobody's comings and goings can reach the page.
+    await expect.poll(() => alice.page.getByTestId('online-count').innerText()).toBe('–')
     await alice.page.screenshot({ path: join(shots, 'h5-reconnecting.png') })
     await server.restart()
     // Someone writes the moment the server is back, before the browsers have reconnected.
@@ -234,6 +236,7 @@ describe('H5 build in Chromium', { timeout: 60_000 }, () => {
     await until(() => bot.messages.timeline('liveqa')!.pending.length === 0, 'bot acked')
     bot.chat.logout()
     await alice.page.getByTestId('conn-status').waitFor({ state: 'detached', timeout: 40_000 })
+    await expect.poll(() => alice.page.getByTestId('online-count').innerText()).toMatch(/^\d+$/)
     await expect.poll(() => texts(alice.page), { timeout: 15_000 }).toContain('重启后第 3 条')
     await expect
       .poll(async () => (await texts(bob.page)).slice(-3), { timeout: 40_000 })
