@@ -114,5 +114,14 @@ export interface QuestionsPage {
   more: boolean
 }
 
+/** A member's read mark (an addition: `GET /api/rooms/:id/reads`, the `read` pushes' snapshot). */
+export interface ReadMark {
+  user: string
+  seq: number
+}
+export interface ReadMarks {
+  reads: ReadMark[]
+}
+
 export const QuestionState = { Open: 'open', All: 'all' } as const
 export type QuestionState = (typeof QuestionState)[keyof typeof QuestionState]

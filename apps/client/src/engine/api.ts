@@ -6,6 +6,7 @@ import type {
   LoginResponse,
   QuestionsPage,
   QuestionState,
+  ReadMarks,
   RoomAccess,
   RoomSummary,
   RoomInfo,
@@ -49,6 +50,8 @@ export interface Api {
   questions(id: string, q: { state?: QuestionState; after?: number; limit?: number }): Promise<QuestionsPage>
   history(room: string, dir: 'before' | 'after', seq: number, limit?: number): Promise<HistoryPage>
   online(room: string): Promise<User[]>
+  /** Others' read marks (an addition to the contract: the snapshot the `read` pushes lack). */
+  reads(room: string): Promise<ReadMarks>
 }
 
 export interface ClientConfig {
@@ -98,5 +101,6 @@ export function createApi(http: HttpClient, base: () => string, token: () => str
     },
     history: (room, dir, seq, limit = 30) => call('GET', `/api/rooms/${enc(room)}/messages?${dir}=${seq}&limit=${limit}`),
     online: (room) => call('GET', `/api/rooms/${enc(room)}/online`),
+    reads: (room) => call('GET', `/api/rooms/${enc(room)}/reads`),
   }
 }

@@ -1,7 +1,6 @@
 // Who has read my messages, from the `read` pushes the server sends (v1 §3: a user's read
-// mark, pushed to the room when it rises). The server sends no snapshot of marks on join,
-// so the client knows the marks raised while it was connected to the room — enough for
-// "the other user just opened the dm", and the reason nothing is claimed beyond that.
+// mark, pushed to the room when it rises) and the snapshot of marks the reads store asks
+// for on each join of a dm or small room (`GET /api/rooms/:id/reads`, our addition).
 
 /** Groups bigger than this show no read counts (a lecture hall's "312 人已读" helps nobody). */
 export const READ_GROUP_MAX = 50

@@ -223,6 +223,21 @@ describe('the chat screen in Chromium on two server nodes', { timeout: 90_000 },
       )
       .toBe('已读')
     await snap(alice.page, 'dm-read')
+    // A reload forgets the pushes: the marks come back with the join's snapshot.
+    await alice.page.reload()
+    await alice.page.getByTestId('conn-status').waitFor({ state: 'detached', timeout: 10_000 })
+    await expect
+      .poll(
+        () =>
+          alice.page
+            .getByTestId('message-item')
+            .filter({ hasText: '小博，在吗？' })
+            .getByTestId('message-read')
+            .innerText()
+            .catch(() => ''),
+        { timeout: 10_000 },
+      )
+      .toBe('已读')
   })
 
   it('login, rooms and chat pass an axe-core scan (no serious or critical violations)', async () => {

@@ -7,6 +7,7 @@ import { enforce } from '../limits/enforce'
 import { publicUser } from '../plugins/app/auth'
 import { loadRoomInfo, newInviteCode, roomInfo } from '../services/rooms'
 import questions from './questions'
+import reads from './reads'
 import roomSettings from './room-settings'
 
 export default async function rooms(app: FastifyInstance) {
@@ -93,4 +94,5 @@ export default async function rooms(app: FastifyInstance) {
   // Children share this plugin's auth hook.
   await app.register(roomSettings)
   await app.register(questions)
+  await app.register(reads)
 }

@@ -279,6 +279,9 @@ export class KyselyStore implements Store {
   setReadSeq(roomId: string, userId: string, seq: number): Promise<boolean> {
     return this.run(() => members.setReadSeq(this.db, roomId, userId, seq))
   }
+  readMarks(roomId: string, limit: number): Promise<{ user: string; seq: number }[]> {
+    return this.run(() => members.readMarks(this.db, roomId, limit))
+  }
   setKickedUntil(roomId: string, userId: string, until: number | null): Promise<void> {
     return this.run(() => members.setKickedUntil(this.db, roomId, userId, until))
   }

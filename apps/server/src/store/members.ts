@@ -79,6 +79,20 @@ export async function setReadSeq(db: Kysely<DB>, roomId: string, userId: string,
   return Number(r.numUpdatedRows) > 0
 }
 
+/** The highest read marks of a room's members (a dm or small group's 已读 after a reload). */
+export async function readMarks(db: Kysely<DB>, roomId: string, limit: number): Promise<{ user: string; seq: number }[]> {
+  const rows = await db
+    .selectFrom('members')
+    .select(['user_id', 'read_seq'])
+    .where('room_id', '=', roomId)
+    .where('read_seq', '>', 0)
+    .orderBy('read_seq', 'desc')
+    .orderBy('user_id')
+    .limit(limit)
+    .execute()
+  return rows.map((r) => ({ user: r.user_id, seq: Number(r.read_seq) }))
+}
+
 /** Shared by mutes and kicks: a (room, user) → until row; null deletes it. */
 async function setUntil(db: Kysely<DB>, table: 'mutes' | 'kicks', roomId: string, userId: string, until: number | null): Promise<void> {
   if (until === null) {

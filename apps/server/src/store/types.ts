@@ -73,6 +73,8 @@ export interface Store {
   /** Raises the read mark (never lowers it); true when it went up. */
   // A mark past the room's lastSeq is stored as lastSeq (a bogus mark would hide later messages).
   setReadSeq(roomId: string, userId: string, seq: number): Promise<boolean>
+  /** Members' read marks above 0, highest first (then by user id), at most `limit`. */
+  readMarks(roomId: string, limit: number): Promise<{ user: string; seq: number }[]>
   /** Kick bans outlive membership: join is refused until `until`. */
   setKickedUntil(roomId: string, userId: string, until: number | null): Promise<void>
   getKickedUntil(roomId: string, userId: string): Promise<number | null>

@@ -139,4 +139,29 @@ describe('rooms over HTTP', () => {
     await c.waitClose()
     await expect.poll(async () => (await http(s.url, 'GET', '/api/rooms/online-room/online', undefined, u.token)).body).toEqual([])
   })
+
+  it("gives members the others' read marks (highest first), and refuses outsiders", async () => {
+    const [a, b, c, out] = await Promise.all(['读者甲', '读者乙', '读者丙', '路人'].map((n) => login(s.url, n)))
+    const room = `reads-${cid().slice(0, 8)}`
+    const ca = await TestClient.connect(s.wsUrl, a.token)
+    await ca.request({ type: 'join', room })
+    for (let i = 0; i < 3; i++) await ca.request({ type: 'send', room, cid: cid(), kind: 'text', body: { text: `第 ${i + 1} 条` } })
+    // b and c join after the three messages: their marks start at 3 (v1 §4); b reads, then the fourth is sent.
+    const [cb, cc] = await Promise.all([TestClient.connect(s.wsUrl, b.token), TestClient.connect(s.wsUrl, c.token)])
+    await cb.request({ type: 'join', room })
+    await cc.request({ type: 'join', room })
+    await ca.request({ type: 'send', room, cid: cid(), kind: 'text', body: { text: '第 4 条' } })
+    cb.send({ type: 'read', room, seq: 4 })
+    await ca.waitFor((f) => f.type === 'read' && f.user === b.user.id)
+    const r = await http(s.url, 'GET', `/api/rooms/${room}/reads`, undefined, a.token)
+    expect(r).toMatchObject({ status: 200, body: { reads: [{ user: b.user.id, seq: 4 }, { user: c.user.id, seq: 3 }] } })
+    // The caller's own mark is left out; a mark still at 0 (a never sent `read`) says nothing.
+    const rb = await http(s.url, 'GET', `/api/rooms/${room}/reads`, undefined, b.token)
+    expect(rb.body).toEqual({ reads: [{ user: c.user.id, seq: 3 }] })
+    expect(await http(s.url, 'GET', `/api/rooms/${room}/reads`, undefined, out.token)).toMatchObject({ status: 403, body: { error: 'not_joined' } })
+    expect(await http(s.url, 'GET', '/api/rooms/no-such-room-xyz/reads', undefined, a.token)).toMatchObject({ status: 404, body: { error: 'not_found' } })
+    expect(await http(s.url, 'GET', '/api/rooms/bad%20id/reads', undefined, a.token)).toMatchObject({ status: 400, body: { error: 'bad_request' } })
+    expect(await http(s.url, 'GET', `/api/rooms/${room}/reads`)).toMatchObject({ status: 401 })
+    for (const x of [ca, cb, cc]) x.close()
+  })
 })

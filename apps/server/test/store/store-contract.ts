@@ -251,6 +251,25 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         await store.setReadSeq(r.id, id('u'), 4) // not a member: nothing to do
       })
 
+      it('readMarks: marks above 0, highest first, at most the limit', async () => {
+        const [a, b, c, d] = [await user(), await user(), await user(), await user()]
+        const r = await room()
+        for (const u of [a, b, c, d]) await store.addMember(r.id, u.id, 1)
+        for (let i = 0; i < 4; i++) await send(store, r.id, a.id, `m${i}`)
+        await store.setReadSeq(r.id, b.id, 2)
+        await store.setReadSeq(r.id, c.id, 4)
+        await store.setReadSeq(r.id, d.id, 2)
+        const marks = await store.readMarks(r.id, 10)
+        expect(marks[0]).toEqual({ user: c.id, seq: 4 })
+        // Ties come in the database's order of user ids (its collation): compared as a set.
+        expect(marks.slice(1).sort((x, y) => (x.user < y.user ? -1 : 1))).toEqual(
+          [b.id, d.id].sort().map((user) => ({ user, seq: 2 })),
+        )
+        expect(marks).toHaveLength(3)
+        expect(await store.readMarks(r.id, 1)).toEqual([{ user: c.id, seq: 4 }])
+        expect(await store.readMarks(id('r'), 10)).toEqual([])
+      })
+
       it('kick bans are set, extended, read back and lifted, independent of membership', async () => {
         const a = await user()
         const r = await room()
