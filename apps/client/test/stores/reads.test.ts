@@ -54,7 +54,8 @@ describe('reads store', () => {
 
   it('keeps the live marks when the snapshot fails', async () => {
     const env = bootStores({
-      http: async (req: HttpRequest) => (req.url.endsWith('/reads') ? { status: 503, data: { error: 'unavailable' } } : { status: 200, data: alice }),
+      http: async (req: HttpRequest) =>
+        req.url.endsWith('/reads') ? { status: 503, data: { error: 'unavailable' } } : { status: 200, data: alice },
     })
     const reads = useReadsStore()
     await advance(1)

@@ -154,13 +154,30 @@ describe('rooms over HTTP', () => {
     cb.send({ type: 'read', room, seq: 4 })
     await ca.waitFor((f) => f.type === 'read' && f.user === b.user.id)
     const r = await http(s.url, 'GET', `/api/rooms/${room}/reads`, undefined, a.token)
-    expect(r).toMatchObject({ status: 200, body: { reads: [{ user: b.user.id, seq: 4 }, { user: c.user.id, seq: 3 }] } })
+    expect(r).toMatchObject({
+      status: 200,
+      body: {
+        reads: [
+          { user: b.user.id, seq: 4 },
+          { user: c.user.id, seq: 3 },
+        ],
+      },
+    })
     // The caller's own mark is left out; a mark still at 0 (a never sent `read`) says nothing.
     const rb = await http(s.url, 'GET', `/api/rooms/${room}/reads`, undefined, b.token)
     expect(rb.body).toEqual({ reads: [{ user: c.user.id, seq: 3 }] })
-    expect(await http(s.url, 'GET', `/api/rooms/${room}/reads`, undefined, out.token)).toMatchObject({ status: 403, body: { error: 'not_joined' } })
-    expect(await http(s.url, 'GET', '/api/rooms/no-such-room-xyz/reads', undefined, a.token)).toMatchObject({ status: 404, body: { error: 'not_found' } })
-    expect(await http(s.url, 'GET', '/api/rooms/bad%20id/reads', undefined, a.token)).toMatchObject({ status: 400, body: { error: 'bad_request' } })
+    expect(await http(s.url, 'GET', `/api/rooms/${room}/reads`, undefined, out.token)).toMatchObject({
+      status: 403,
+      body: { error: 'not_joined' },
+    })
+    expect(await http(s.url, 'GET', '/api/rooms/no-such-room-xyz/reads', undefined, a.token)).toMatchObject({
+      status: 404,
+      body: { error: 'not_found' },
+    })
+    expect(await http(s.url, 'GET', '/api/rooms/bad%20id/reads', undefined, a.token)).toMatchObject({
+      status: 400,
+      body: { error: 'bad_request' },
+    })
     expect(await http(s.url, 'GET', `/api/rooms/${room}/reads`)).toMatchObject({ status: 401 })
     for (const x of [ca, cb, cc]) x.close()
   })

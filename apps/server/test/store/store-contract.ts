@@ -262,9 +262,7 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         const marks = await store.readMarks(r.id, 10)
         expect(marks[0]).toEqual({ user: c.id, seq: 4 })
         // Ties come in the database's order of user ids (its collation): compared as a set.
-        expect(marks.slice(1).sort((x, y) => (x.user < y.user ? -1 : 1))).toEqual(
-          [b.id, d.id].sort().map((user) => ({ user, seq: 2 })),
-        )
+        expect(marks.slice(1).sort((x, y) => (x.user < y.user ? -1 : 1))).toEqual([b.id, d.id].sort().map((user) => ({ user, seq: 2 })))
         expect(marks).toHaveLength(3)
         expect(await store.readMarks(r.id, 1)).toEqual([{ user: c.id, seq: 4 }])
         expect(await store.readMarks(id('r'), 10)).toEqual([])
