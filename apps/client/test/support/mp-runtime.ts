@@ -67,6 +67,8 @@ export interface MiniProgram {
   /** A switch flipped by the user (its `change` event with `{value}`). */
   toggle(target: string | Element, value: boolean): void
   longpress(target: Element): void
+  /** WeChat's avatar picker (`<button open-type="chooseAvatar">`) hands back a temporary file. */
+  chooseAvatar(testId: string, file: string): void
   /** The next image picker returns this file. */
   nextImage(path: string): void
   /** The navigation bar's back arrow. */
@@ -94,9 +96,13 @@ function installDom(): void {
  * Loads the compiled app in `root`, launches it and opens its first page (as WeChat does).
  * `entry`: the page WeChat opens first (a share card's path; default the login page).
  * `server`: where the build's server address really goes (its origin is swapped), so a test
- * can run its own server on any port.
+ * can run its own server on any port. `wechatCode`: what `wx.login` answers (inside WeChat);
+ * without it the app is not in WeChat and logs in as a guest.
  */
-export function launchMiniProgram(root: string, opts: { language?: string; entry?: string; server?: string } = {}): MiniProgram {
+export function launchMiniProgram(
+  root: string,
+  opts: { language?: string; entry?: string; server?: string; wechatCode?: string } = {},
+): MiniProgram {
   installDom()
   const req = createRequire(join(clientDir, 'package.json'))
   const stack: OpenPage[] = []
@@ -211,8 +217,8 @@ export function launchMiniProgram(root: string, opts: { language?: string; entry
       sheets.push({ items: o.itemList, pick: (label) => done(o, { tapIndex: o.itemList.indexOf(label) }) }),
     showModal: (o: { title?: string; content?: string } & Callbacks) =>
       modals.push({ title: o.title ?? '', content: o.content ?? '', answer: (confirm) => done(o, { confirm, cancel: !confirm }) }),
-    // Not inside WeChat: no login code, so the app logs in as a guest.
-    login: (o: Callbacks) => failed(o, 'login:fail not in WeChat'),
+    // Not inside WeChat (no `wechatCode`): no login code, so the app logs in as a guest.
+    login: (o: Callbacks) => (opts.wechatCode ? done(o, { code: opts.wechatCode }) : failed(o, 'login:fail not in WeChat')),
     onNetworkStatusChange: () => {},
     chooseImage: (o: Callbacks) => {
       const p = image
@@ -274,6 +280,7 @@ export function launchMiniProgram(root: string, opts: { language?: string; entry
     tap: (t) => fire(t, 'tap', { x: 0, y: 0 }),
     toggle: (t, value) => fire(t, 'change', { value }),
     longpress: (t) => fire(t, 'longpress', { x: 0, y: 0 }),
+    chooseAvatar: (t, file) => fire(t, 'chooseavatar', { avatarUrl: file }),
     nextImage: (p) => void (image = p),
     back: () => void (wx.navigateBack as (o: object) => void)({}),
     hide() {
