@@ -38,8 +38,8 @@ export const useChatStore = defineStore('chat', () => {
     return true
   }
 
-  async function login(name: string, avatar?: string | null): Promise<void> {
-    await session.loginAuto(name, avatar)
+  async function login(name: string, avatar?: string | null, keepAvatar = false): Promise<void> {
+    await session.loginAuto(name, avatar, keepAvatar)
     boot()
   }
 

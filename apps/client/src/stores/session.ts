@@ -84,12 +84,20 @@ export const useSessionStore = defineStore('session', () => {
     return save(await api.login(name.trim(), avatar || undefined))
   }
 
-  /** WeChat login when the platform has it; a server without WeChat (503) falls back to a guest. */
-  async function loginAuto(name: string, avatar?: string | null): Promise<User> {
+  /**
+   * WeChat login when the platform has it; a server without WeChat (503) falls back to a
+   * guest. `keepAvatar`: the avatar is only a default the user did not pick, so a returning
+   * WeChat user keeps the picture their profile has (a new one, or one without, gets it).
+   */
+  async function loginAuto(name: string, avatar?: string | null, keepAvatar = false): Promise<User> {
     const code = deps.wechatCode ? await deps.wechatCode().catch(() => null) : null
     if (code) {
       try {
-        return save(await api.loginWechat(code, name.trim() || undefined, avatar || undefined), 'wechat')
+        const res = await api.loginWechat(code, name.trim() || undefined, keepAvatar ? undefined : avatar || undefined)
+        if (!(keepAvatar && avatar && res.user.avatar === null)) return save(res, 'wechat')
+        // A WeChat code is good for one login: ask for another to set the default picture.
+        const again = await deps.wechatCode!().catch(() => null)
+        return save(again ? await api.loginWechat(again, name.trim() || undefined, avatar) : res, 'wechat')
       } catch (e) {
         if (!(e instanceof ApiError && e.status === 503)) throw e
       }

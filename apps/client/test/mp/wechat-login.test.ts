@@ -57,6 +57,7 @@ describe('mini-program: WeChat login with the avatar picker', { timeout: 60_000 
     await until(() => mp!.route() === 'pages/rooms/rooms', 'on the rooms page', 10_000)
     // The first login and the one that sets the uploaded avatar both went through WeChat.
     expect(codes).toEqual(['code-mp1', 'code-mp1'])
+    expect(mp.requests.filter((r) => r.includes('/api/login/wechat'))).toHaveLength(2)
     const saved = JSON.parse(String(mp.storage.get('chat.session'))) as {
       token: string
       user: { id: string; name: string; avatar: string }
@@ -69,7 +70,8 @@ describe('mini-program: WeChat login with the avatar picker', { timeout: 60_000 
     const img = await fetch(server.base + saved.user.avatar)
     expect(img.status).toBe(200)
     expect(img.headers.get('content-type')).toBe('image/png')
-    // The same WeChat user on a fresh install (nothing saved) logs in as the same user.
+    // The same WeChat user on a fresh install (nothing saved) logs in as the same user, and
+    // keeps the picture: the face the login page shows was not picked.
     mp.close()
     mp = launchMiniProgram(mpE2eDir, { server: server.base, wechatCode: 'code-mp1' })
     await until(() => mp!.find('login-submit'), 'the login page again')
@@ -77,7 +79,31 @@ describe('mini-program: WeChat login with the avatar picker', { timeout: 60_000 
     await new Promise((r) => setTimeout(r, 50))
     mp.tap('login-submit')
     await until(() => mp!.route() === 'pages/rooms/rooms', 'on the rooms page again', 10_000)
-    expect(JSON.parse(String(mp.storage.get('chat.session'))).user.id).toBe(saved.user.id)
-    expect(codes).toEqual(['code-mp1', 'code-mp1', 'code-mp1'])
+    expect(JSON.parse(String(mp.storage.get('chat.session'))).user).toEqual(saved.user)
+  })
+
+  it('a new WeChat user who picks nothing gets the face the login page showed; a returning one who taps a face gets that one', async () => {
+    mp?.close()
+    mp = launchMiniProgram(mpE2eDir, { server: server.base, wechatCode: 'code-mp2' })
+    await until(() => mp!.find('login-submit'), 'the login page')
+    mp.type('login-name', '新同学')
+    await new Promise((r) => setTimeout(r, 50))
+    mp.tap('login-submit')
+    await until(() => mp!.route() === 'pages/rooms/rooms', 'on the rooms page', 10_000)
+    const first = JSON.parse(String(mp.storage.get('chat.session'))).user
+    expect(first.avatar).toMatch(/^\/static\/avatars\/[1-8]\.svg$/)
+    mp.close()
+    mp = launchMiniProgram(mpE2eDir, { server: server.base, wechatCode: 'code-mp2' })
+    await until(() => mp!.findAll('login-avatar').length === 8, 'the faces')
+    // The faces are /static/avatars/1.svg … 8.svg in order: tap the one after the first login's.
+    const n = Number(/(\d)\.svg$/.exec(first.avatar)![1])
+    mp.tap(mp.findAll('login-avatar')[n % 8])
+    mp.type('login-name', '新同学')
+    await new Promise((r) => setTimeout(r, 50))
+    mp.tap('login-submit')
+    await until(() => mp!.route() === 'pages/rooms/rooms', 'on the rooms page again', 10_000)
+    const again = JSON.parse(String(mp.storage.get('chat.session'))).user
+    expect(again.id).toBe(first.id)
+    expect(again.avatar).toBe(`/static/avatars/${(n % 8) + 1}.svg`)
   })
 })
