@@ -4,19 +4,21 @@ import type { StringKey } from '../i18n'
 
 type T = (key: StringKey, params?: Record<string, string | number>) => string
 
-export function previewOf(m: Message, t: T): string {
+/** `named`: prefix the sender's name (a group; in a dm, as in WeChat, only the message). */
+export function previewOf(m: Message, t: T, named = true): string {
   if (m.recalled) return t('recalled')
   const body = m.body as { text?: string; count?: number }
   const who = m.from?.name ?? ''
+  const by = named ? `${who}: ` : ''
   switch (m.kind) {
     case 'text':
-      return `${who}: ${body.text ?? ''}`
+      return `${by}${body.text ?? ''}`
     case 'question':
-      return `${who}: [${t('question')}] ${body.text ?? ''}`
+      return `${by}[${t('question')}] ${body.text ?? ''}`
     case 'answer':
-      return `${who}: [${t('answer')}] ${body.text ?? ''}`
+      return `${by}[${t('answer')}] ${body.text ?? ''}`
     case 'image':
-      return `${who}: [${t('image')}]`
+      return `${by}[${t('image')}]`
     case 'like':
       return t('likeNotice', { name: who })
     case 'flower':

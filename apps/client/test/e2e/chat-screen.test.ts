@@ -204,6 +204,10 @@ describe('the chat screen in Chromium on two server nodes', { timeout: 90_000 },
     await alice.page.goto(`${siteA.url}/#/pages/chat/chat?room=${encodeURIComponent(dm)}`)
     await alice.page.getByTestId('message-input').waitFor()
     await alice.page.getByTestId('conn-status').waitFor({ state: 'detached', timeout: 10_000 })
+    // A private chat has no live-room tools (likes, flowers, questions), only pictures.
+    expect(await alice.page.getByTestId('like-button').count()).toBe(0)
+    expect(await alice.page.getByTestId('questions-button').count()).toBe(0)
+    expect(await alice.page.getByTestId('image-button').count()).toBe(1)
     await field(alice.page, 'message-input').fill('小博，在吗？')
     await alice.page.keyboard.press('Enter')
     const mine = alice.page.getByTestId('message-item').filter({ hasText: '小博，在吗？' })
@@ -223,6 +227,12 @@ describe('the chat screen in Chromium on two server nodes', { timeout: 90_000 },
       )
       .toBe('已读')
     await snap(alice.page, 'dm-read')
+    // On the rooms list a dm's last message has no name in front of it (a group's has).
+    await bob.page.goto(`${siteB.url}/#/pages/rooms/rooms`)
+    const dmRow = bob.page.locator(`[data-testid=room-item][data-room="${dm}"]`)
+    await expect.poll(() => dmRow.innerText()).toContain('小博，在吗？')
+    expect(await dmRow.innerText()).not.toContain(': 小博，在吗？')
+    await bob.page.goto(`${siteB.url}/#/pages/chat/chat?room=${encodeURIComponent(dm)}`)
     // A reload forgets the pushes: the marks come back with the join's snapshot.
     await alice.page.reload()
     await alice.page.getByTestId('conn-status').waitFor({ state: 'detached', timeout: 10_000 })
