@@ -39,6 +39,14 @@ describe('mini-program: WeChat login with the avatar picker', { timeout: 60_000 
     })
   }, 120_000)
 
+  /** What the user does on the login page: a name, then 登录; done on the rooms page. */
+  async function logIn(name: string): Promise<void> {
+    mp!.type('login-name', name)
+    await new Promise((r) => setTimeout(r, 50))
+    mp!.tap('login-submit')
+    await until(() => mp!.route() === 'pages/rooms/rooms', 'on the rooms page', 10_000)
+  }
+
   afterAll(async () => {
     mp?.close()
     await server?.stop()
@@ -51,10 +59,7 @@ describe('mini-program: WeChat login with the avatar picker', { timeout: 60_000 
     mp = launchMiniProgram(mpE2eDir, { server: server.base, wechatCode: 'code-mp1' })
     await until(() => mp!.find('login-wechat-avatar'), 'the WeChat avatar picker on the login page')
     mp.chooseAvatar('login-wechat-avatar', file)
-    mp.type('login-name', '微信同学')
-    await new Promise((r) => setTimeout(r, 50))
-    mp.tap('login-submit')
-    await until(() => mp!.route() === 'pages/rooms/rooms', 'on the rooms page', 10_000)
+    await logIn('微信同学')
     // The first login and the one that sets the uploaded avatar both went through WeChat.
     expect(codes).toEqual(['code-mp1', 'code-mp1'])
     expect(mp.requests.filter((r) => r.includes('/api/login/wechat'))).toHaveLength(2)
@@ -75,10 +80,7 @@ describe('mini-program: WeChat login with the avatar picker', { timeout: 60_000 
     mp.close()
     mp = launchMiniProgram(mpE2eDir, { server: server.base, wechatCode: 'code-mp1' })
     await until(() => mp!.find('login-submit'), 'the login page again')
-    mp.type('login-name', '微信同学')
-    await new Promise((r) => setTimeout(r, 50))
-    mp.tap('login-submit')
-    await until(() => mp!.route() === 'pages/rooms/rooms', 'on the rooms page again', 10_000)
+    await logIn('微信同学')
     expect(JSON.parse(String(mp.storage.get('chat.session'))).user).toEqual(saved.user)
   })
 
@@ -86,10 +88,7 @@ describe('mini-program: WeChat login with the avatar picker', { timeout: 60_000 
     mp?.close()
     mp = launchMiniProgram(mpE2eDir, { server: server.base, wechatCode: 'code-mp2' })
     await until(() => mp!.find('login-submit'), 'the login page')
-    mp.type('login-name', '新同学')
-    await new Promise((r) => setTimeout(r, 50))
-    mp.tap('login-submit')
-    await until(() => mp!.route() === 'pages/rooms/rooms', 'on the rooms page', 10_000)
+    await logIn('新同学')
     const first = JSON.parse(String(mp.storage.get('chat.session'))).user
     expect(first.avatar).toMatch(/^\/static\/avatars\/[1-8]\.svg$/)
     mp.close()
@@ -98,10 +97,7 @@ describe('mini-program: WeChat login with the avatar picker', { timeout: 60_000 
     // The faces are /static/avatars/1.svg … 8.svg in order: tap the one after the first login's.
     const n = Number(/(\d)\.svg$/.exec(first.avatar)![1])
     mp.tap(mp.findAll('login-avatar')[n % 8])
-    mp.type('login-name', '新同学')
-    await new Promise((r) => setTimeout(r, 50))
-    mp.tap('login-submit')
-    await until(() => mp!.route() === 'pages/rooms/rooms', 'on the rooms page again', 10_000)
+    await logIn('新同学')
     const again = JSON.parse(String(mp.storage.get('chat.session'))).user
     expect(again.id).toBe(first.id)
     expect(again.avatar).toBe(`/static/avatars/${(n % 8) + 1}.svg`)
