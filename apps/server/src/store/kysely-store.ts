@@ -1,4 +1,4 @@
-import type { Message, QuestionsPage, QuestionState, RoomSummary } from '@chat/protocol'
+import type { Message, QuestionsPage, QuestionState, ReadMark, RoomSummary } from '@chat/protocol'
 import { sql, type Kysely } from 'kysely'
 import { withTimeout } from '../lib/deadline'
 import { AppendBatcher } from './append-batcher'
@@ -279,7 +279,7 @@ export class KyselyStore implements Store {
   setReadSeq(roomId: string, userId: string, seq: number): Promise<boolean> {
     return this.run(() => members.setReadSeq(this.db, roomId, userId, seq))
   }
-  readMarks(roomId: string, limit: number): Promise<{ user: string; seq: number }[]> {
+  readMarks(roomId: string, limit: number): Promise<ReadMark[]> {
     return this.run(() => members.readMarks(this.db, roomId, limit))
   }
   setKickedUntil(roomId: string, userId: string, until: number | null): Promise<void> {

@@ -1,3 +1,4 @@
+import type { ReadMark } from '@chat/protocol'
 import { sql, type Kysely } from 'kysely'
 import { toMember } from './rows'
 import type { DB } from './schema'
@@ -80,7 +81,7 @@ export async function setReadSeq(db: Kysely<DB>, roomId: string, userId: string,
 }
 
 /** The highest read marks of a room's members (a dm or small group's 已读 after a reload). */
-export async function readMarks(db: Kysely<DB>, roomId: string, limit: number): Promise<{ user: string; seq: number }[]> {
+export async function readMarks(db: Kysely<DB>, roomId: string, limit: number): Promise<ReadMark[]> {
   const rows = await db
     .selectFrom('members')
     .select(['user_id', 'read_seq'])

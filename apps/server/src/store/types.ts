@@ -1,4 +1,4 @@
-import type { Message, QuestionsPage, QuestionState, RoomSummary } from '@chat/protocol'
+import type { Message, QuestionsPage, QuestionState, ReadMark, RoomSummary } from '@chat/protocol'
 import type { AdminQueries } from './admin-queries'
 import type { BlobStore } from './blobs'
 import type { BlockStore } from './blocks'
@@ -74,7 +74,7 @@ export interface Store {
   // A mark past the room's lastSeq is stored as lastSeq (a bogus mark would hide later messages).
   setReadSeq(roomId: string, userId: string, seq: number): Promise<boolean>
   /** Members' read marks above 0, highest first (then by user id), at most `limit`. */
-  readMarks(roomId: string, limit: number): Promise<{ user: string; seq: number }[]>
+  readMarks(roomId: string, limit: number): Promise<ReadMark[]>
   /** Kick bans outlive membership: join is refused until `until`. */
   setKickedUntil(roomId: string, userId: string, until: number | null): Promise<void>
   getKickedUntil(roomId: string, userId: string): Promise<number | null>
